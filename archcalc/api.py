@@ -1,0 +1,97 @@
+"""The public Python API: load specs, analyze them, compare them.  The CLI is a thin layer
+over these functions; a notebook can call them directly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from .analysis import Analysis, TOTAL_FIELDS, analyze_network
+from .build import build
+from .spec import Spec, load_spec
+
+DEFAULT_INPUT = (56, 56, 24)
+DEFAULT_LAYER = ("MobileNetV2 Table 2, the second 56×56×24 bottleneck (stride 1, 24 → 24 "
+                 "channels), ReLU6, BN")
+DEFAULT_CANDIDATES = ("conv(out=24,k=3)", "dwsep(out=24,k=3)", "ir(t=6,out=24,k=3)")
+DEFAULT_ACT = "relu6"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to evaluate a spec.  ``None`` keeps the spec's own value.
+
+    ``input`` is ``(H, W, C)``; ``resolution`` the input side in pixels (ρ = R/224 for the
+    zoo); ``width`` the width multiplier α; ``memory`` ``unfused`` or ``fused``.
+    """
+
+    input: tuple[int, int, int] | None = None
+    width: float | None = None
+    resolution: int | None = None
+    norm: str | None = None
+    act: str | None = None
+    dtype: str | None = None
+    batch: int = 1
+    memory: str = "unfused"
+    fold_bn: bool = False
+
+    def apply(self, spec: Spec) -> Spec:
+        """The spec with these options applied."""
+        out = spec.with_defaults(norm=self.norm, act=self.act, dtype=self.dtype)
+        if self.input is not None:
+            out = replace(out, input=tuple(self.input))
+        if self.resolution is not None:
+            out = replace(out, input=(self.resolution, self.resolution, out.input[2]),
+                          resolution=1.0)
+        if self.width is not None:
+            out = replace(out, width=float(self.width))
+        return out
+
+
+def load(ref: "str | os.PathLike | Spec", input=None) -> Spec:
+    """A :class:`Spec` from a path, ``zoo:NAME``, an inline block string or a Spec."""
+    return load_spec(ref, input)
+
+
+def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **kwargs) -> Analysis:
+    """Exact per-layer costs of one spec; keyword arguments are :class:`Options` fields."""
+    opts = options or Options(**kwargs)
+    spec = opts.apply(load_spec(ref, opts.input))
+    net = build(spec, fold_bn=opts.fold_bn)
+    return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
+                           memory=opts.memory, spec_text=str(ref) if not isinstance(ref, Spec)
+                           else spec.name)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several analyses side by side; ratios are relative to the first (the baseline)."""
+
+    analyses: tuple[Analysis, ...]
+    note: str = ""
+
+    def ratios(self) -> list[dict[str, float]]:
+        """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``) / the baseline's."""
+        base = self.analyses[0].totals
+        keys = TOTAL_FIELDS + ("bytes", "arithmetic_intensity")
+        return [{k: getattr(a.totals, k) / getattr(base, k) if getattr(base, k) else float("nan")
+                 for k in keys} for a in self.analyses]
+
+    def to_frame(self):
+        """One row per candidate with totals and ratios (pandas imported lazily)."""
+        import pandas as pd
+
+        return pd.DataFrame([{"name": a.name, **a.totals.as_dict(),
+                              **{f"{k}_ratio": v for k, v in r.items()}}
+                             for a, r in zip(self.analyses, self.ratios())])
+
+
+def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:
+    """Analyze each candidate with the same options.  No candidates: the embedded default,
+    standard vs depthwise-separable vs inverted residual on :data:`DEFAULT_LAYER`."""
+    opts = options or Options(**kwargs)
+    note = ""
+    if not refs:
+        refs, note = DEFAULT_CANDIDATES, DEFAULT_LAYER
+        opts = replace(opts, input=opts.input or DEFAULT_INPUT, act=opts.act or DEFAULT_ACT)
+    return Comparison(tuple(analyze(r, opts) for r in refs), note)

@@ -1,0 +1,60 @@
+"""Spec -> IR: applies the multipliers and defaults, repeats blocks, infers every shape."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .blocks import BLOCKS, Context
+from .errors import ArchcalcError
+from .ir import GraphBuilder, Network, BlockInfo, INPUT
+from .num import scale_channels
+from .ops import Shape
+from .spec.model import LayerSpec, Spec
+
+
+def _scaled(layer: LayerSpec, params: dict, spec: Spec) -> dict:
+    """Apply the width multiplier to the layer's channel fields."""
+    width = spec.width
+    if layer.scale == "no" or width == 1.0 or (layer.scale == "up" and width < 1.0):
+        return params
+    cls = BLOCKS[layer.kind]
+    out = dict(params)
+    for f in cls.__dataclass_fields__.values():
+        if f.metadata.get("channels") and out.get(f.name) is not None:
+            out[f.name] = scale_channels(out[f.name], width, spec.rounding)
+    return out
+
+
+def input_shape(spec: Spec) -> Shape:
+    """The network input ``(C, H, W)`` after the resolution multiplier ρ."""
+    h, w, c = spec.input
+    if spec.resolution != 1.0:
+        h, w = round(h * spec.resolution), round(w * spec.resolution)
+    return Shape(c, h, w)
+
+
+def build(spec: Spec, fold_bn: bool = False) -> Network:
+    """Expand every layer of ``spec`` into primitive ops with resolved shapes."""
+    ctx = Context(norm=spec.default("norm", "bn"), act=spec.default("act", "relu"), fold_bn=fold_bn)
+    g = GraphBuilder(input_shape(spec))
+    x = INPUT
+    index = 0
+    for layer in spec.layers:
+        params = _scaled(layer, dict(layer.params), spec)
+        for r in range(layer.repeat):
+            if r and "s" in params:
+                params["s"] = 1
+            if layer.name:
+                name = layer.name if layer.repeat == 1 else f"{layer.name}{r}"
+            else:
+                name = f"{layer.kind}{index}"
+            blk = BLOCKS[layer.kind](**params)
+            g.begin_block(BlockInfo(name, layer.kind, replace(layer, params=tuple(params.items()),
+                                                              repeat=1).text()))
+            source, line, path = layer.where
+            try:
+                x = blk.expand(g, x, name, ctx)
+            except ArchcalcError as exc:
+                raise exc.located(source=source, line=line, field=path) from None
+            index += 1
+    return g.network(spec.name)

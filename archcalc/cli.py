@@ -1,0 +1,165 @@
+"""The command line: a thin typer layer over :mod:`archcalc.api` and the presenters.
+
+Every :class:`ArchcalcError` becomes one red line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import ArchcalcError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Exact parameter, MAC, FLOP and memory costs of neural-network specs.")
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+class By(str, Enum):
+    layer = "layer"
+    block = "block"
+    op = "op"
+
+
+InputOpt = Annotated[Optional[str], typer.Option("--input", help="Input HxWxC, e.g. 56x56x24.")]
+WidthOpt = Annotated[Optional[float], typer.Option("--width-mult", help="Width multiplier α.")]
+ResOpt = Annotated[Optional[int], typer.Option("--resolution", help="Input side in pixels (ρ = R/224).")]
+NormOpt = Annotated[Optional[str], typer.Option("--norm", help="bn or none (weights only).")]
+ActOpt = Annotated[Optional[str], typer.Option("--act", help="Default activation.")]
+DtypeOpt = Annotated[Optional[str], typer.Option("--dtype", help="fp32, fp16, bf16 or int8.")]
+BatchOpt = Annotated[int, typer.Option("--batch", min=1, help="Batch size N.")]
+MemoryOpt = Annotated[str, typer.Option("--memory", help="Traffic policy: unfused or fused.")]
+FoldOpt = Annotated[bool, typer.Option("--fold-bn", help="Fold BN into the preceding conv.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="Write to FILE.")]
+ByOpt = Annotated[By, typer.Option("--by", help="Group by layer, block or op kind.")]
+
+
+def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn):
+    from .api import Options
+    from .spec.load import parse_input
+
+    return Options(input=parse_input(input) if input else None, width=width,
+                   resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
+                   memory=memory, fold_bn=fold_bn)
+
+
+def emit(text: str, output: Optional[str]) -> None:
+    """Print, or write ``output`` atomically (never a half-written file)."""
+    if not output:
+        sys.stdout.write(text)
+        return
+    directory = os.path.dirname(os.path.abspath(output))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".archcalc-")
+    except OSError as exc:
+        raise ArchcalcError(f"cannot write output ({exc.strerror})", source=output) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, output)
+
+
+def render(renderable) -> str:
+    """A rich renderable as text: colours on a terminal, plain when redirected."""
+    from rich.console import Console
+
+    console = Console(record=True, width=max(100, Console().width), file=open(os.devnull, "w"))
+    console.print(renderable)
+    return console.export_text(styles=sys.stdout.isatty())
+
+
+@app.command()
+def compare(
+    candidates: Annotated[Optional[list[str]], typer.Argument(
+        help="Inline blocks, spec files or zoo:NAME; none: the embedded default.")] = None,
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
+    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
+    output: OutOpt = None, by: ByOpt = By.layer,
+    symbolic: Annotated[bool, typer.Option("--symbolic", help="Print closed forms (SymPy).")] = False,
+):
+    """Compare blocks or networks side by side, with ratios to the first."""
+    if symbolic:
+        from .report.symbolic import closed_form_text
+
+        emit(closed_form_text(), output)
+        return
+    from . import api
+    from .report import rows, text
+
+    result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
+                                                    dtype, batch, memory, fold_bn))
+    if format is Format.json:
+        emit(text.to_json(rows.comparison_doc(result, by.value)), output)
+    elif format is Format.csv:
+        emit(text.to_csv(rows.comparison_rows(result)), output)
+    elif format is Format.markdown:
+        from . import conventions
+        emit(text.to_markdown(rows.comparison_rows(result), result.note, conventions.FOOTER), output)
+    else:
+        from .report.table import comparison_table, rollup_table
+
+        tables = [comparison_table(result)]
+        if by is not By.layer:
+            tables += [rollup_table(a, rows.rollup_rows(a, by.value), by.value)
+                       for a in result.analyses]
+        emit("".join(render(t) for t in tables), output)
+
+
+@app.command()
+def analyze(
+    spec: Annotated[str, typer.Argument(help="Spec file, inline block or zoo:NAME.")],
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
+    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
+    output: OutOpt = None, by: ByOpt = By.layer,
+):
+    """Per-layer costs of one spec, with block subtotals and totals."""
+    from . import api, conventions
+    from .report import rows, text
+
+    result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
+                                        memory, fold_bn))
+    table = rows.layer_rows(result) if by is By.layer else rows.rollup_rows(result, by.value)
+    if format is Format.json:
+        emit(text.to_json({**rows.analysis_doc(result, by.value),
+                           "conventions": conventions.as_dict()}), output)
+    elif format is Format.csv:
+        emit(text.to_csv(table), output)
+    elif format is Format.markdown:
+        emit(text.to_markdown(table, result.name, conventions.FOOTER), output)
+    else:
+        from .report.table import analysis_table, rollup_table
+
+        emit(render(analysis_table(result) if by is By.layer
+                    else rollup_table(result, table, by.value)), output)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except ArchcalcError as exc:
+        sys.stderr.write(f"archcalc: error: {exc}\n")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors and aborts
+        import click
+
+        if isinstance(exc, click.ClickException):
+            sys.stderr.write(f"archcalc: error: {exc.format_message()}\n")
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise

@@ -1,0 +1,66 @@
+"""Memory traffic policies and peak activation memory of the sequential schedule.
+
+Units are activation *elements* (times the batch); the analysis multiplies by the dtype's
+bytes.  Policies:
+
+* ``unfused``: every op reads its inputs from memory and writes its output to memory.
+* ``fused``: a block's intermediates stay on chip (MobileNetV2 §5.1): a read of a tensor
+  produced inside the same block is free, and so is a write whose every reader is in the
+  same block (unless it is the network output).
+"""
+
+from __future__ import annotations
+
+from ..ir import INPUT, Network
+from ..ops import is_view
+
+POLICIES = ("unfused", "fused")
+
+
+def _roots(net: Network) -> dict[str, str]:
+    """Tensor -> the tensor whose storage it uses (views alias their input)."""
+    roots = {INPUT: INPUT}
+    for node in net.nodes:
+        roots[node.name] = roots[node.inputs[0]] if is_view(node.op) else node.name
+    return roots
+
+
+def traffic(net: Network, policy: str, batch=1) -> list[tuple[object, object]]:
+    """Per node: (activation elements read, activation elements written) under ``policy``."""
+    block_of = {INPUT: None, **{n.name: n.block for n in net.nodes}}
+    consumers = net.consumers()
+    out = []
+    for node in net.nodes:
+        if is_view(node.op):
+            out.append((0, 0))
+            continue
+        read = 0
+        for tensor, shape in zip(node.inputs, node.in_shapes):
+            if policy == "unfused" or block_of[tensor] != node.block:
+                read += shape.numel
+        internal = (policy == "fused" and node.name != net.output and consumers[node.name]
+                    and all(net.nodes[i].block == node.block for i in consumers[node.name]))
+        out.append((batch * read, 0 if internal else batch * node.out_shape.numel))
+    return out
+
+
+def peak_activations(net: Network, batch=1) -> tuple[object, str]:
+    """Largest sum of live activation elements over the sequential schedule, and the node
+    where it occurs.  A tensor lives from its producer to its last reader (the network output
+    to the end); views share their source's storage."""
+    roots = _roots(net)
+    size = {INPUT: net.input_shape.numel, **{n.name: n.out_shape.numel for n in net.nodes
+                                             if not is_view(n.op)}}
+    last = {INPUT: 0}
+    for i, node in enumerate(net.nodes):
+        last.setdefault(roots[node.name], i)
+        for t in node.inputs:
+            last[roots[t]] = max(last[roots[t]], i)
+    last[roots[net.output]] = len(net.nodes)
+    born = {INPUT: 0, **{n.name: i for i, n in enumerate(net.nodes) if not is_view(n.op)}}
+    best, where = size[INPUT], INPUT
+    for i, node in enumerate(net.nodes):
+        live = sum(size[t] for t in size if born[t] <= i <= last[t])
+        if live > best:
+            best, where = live, node.name
+    return batch * best, where

@@ -1,0 +1,24 @@
+"""The per-op cost record.
+
+Units: ``params`` learned scalars; ``macs`` multiply-accumulates; ``flops`` floating point
+operations (2 per MAC plus elementwise work, see :mod:`archcalc.cost.rules`).  Memory
+traffic depends on a fusion policy and lives in :mod:`archcalc.cost.memory`.  All fields are
+exact for ints and also hold NumPy arrays or SymPy expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Cost:
+    params: object = 0
+    macs: object = 0
+    flops: object = 0
+
+    def __add__(self, other: "Cost") -> "Cost":
+        return Cost(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Cost)))
+
+    def __radd__(self, other):
+        return self if other == 0 else NotImplemented

@@ -1,0 +1,90 @@
+"""The intermediate representation: a network is an ordered graph of primitive ops.
+
+Every node carries its resolved input and output shapes, the block it belongs to and a
+dotted name (``block3.expand.conv``) that the torch bridge reuses as the module path.  Nodes
+are in execution order (the sequential schedule used for peak memory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ArchcalcError
+from .ops import Shape
+
+INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    block: str
+    op: object
+    inputs: tuple[str, ...]
+    in_shapes: tuple[Shape, ...]
+    out_shape: Shape
+
+
+@dataclass(frozen=True)
+class BlockInfo:
+    """A block of the spec: its name, kind (``ir``, ``dwsep`` ...) and spec text."""
+
+    name: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    input_shape: Shape
+    nodes: tuple[Node, ...]
+    blocks: tuple[BlockInfo, ...]
+
+    @property
+    def output(self) -> str:
+        return self.nodes[-1].name if self.nodes else INPUT
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.nodes[-1].out_shape if self.nodes else self.input_shape
+
+    def consumers(self) -> dict[str, list[int]]:
+        """Tensor name -> indices of the nodes that read it."""
+        uses: dict[str, list[int]] = {INPUT: []}
+        for i, node in enumerate(self.nodes):
+            uses.setdefault(node.name, [])
+            for t in node.inputs:
+                uses[t].append(i)
+        return uses
+
+
+class GraphBuilder:
+    """Appends nodes, inferring each output shape from the op; used by the block library."""
+
+    def __init__(self, input_shape: Shape):
+        self.input_shape = input_shape
+        self._nodes: list[Node] = []
+        self._shapes: dict[str, Shape] = {INPUT: input_shape}
+        self._blocks: list[BlockInfo] = []
+        self.block = ""
+
+    def begin_block(self, info: BlockInfo) -> None:
+        self._blocks.append(info)
+        self.block = info.name
+
+    def shape(self, tensor: str) -> Shape:
+        return self._shapes[tensor]
+
+    def add(self, name: str, op, *inputs: str) -> str:
+        """Add ``op`` applied to ``inputs`` under ``name``; returns the output tensor's name."""
+        if name in self._shapes:
+            raise ArchcalcError(f"duplicate layer name {name!r}", field="name")
+        in_shapes = tuple(self._shapes[t] for t in inputs)
+        out = op.out_shape(*in_shapes)
+        self._nodes.append(Node(name, self.block, op, tuple(inputs), in_shapes, out))
+        self._shapes[name] = out
+        return name
+
+    def network(self, name: str) -> Network:
+        return Network(name, self.input_shape, tuple(self._nodes), tuple(self._blocks))

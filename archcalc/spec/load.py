@@ -1,0 +1,273 @@
+"""Validation of spec data into a :class:`Spec`, for files, zoo entries and inline blocks.
+
+Every error names the source, the line where known and the field path, e.g.
+``net.yaml:12: layers[3].ir.k: expected a positive integer, got 0``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import MISSING
+
+from ..blocks import ACT_CHOICES, ALIASES, BLOCKS, NORMS, REQUIRED, block_fields
+from ..errors import ArchcalcError
+from .inline import SOURCE as INLINE, looks_inline, parse_inline
+from .model import DTYPE_BYTES, FORMAT_VERSION, LayerSpec, Spec
+from .source import field_path, read_spec_file
+
+KEY_ALIASES = {
+    "kernel": "k", "kernel_size": "k", "stride": "s", "dilation": "d", "groups": "g",
+    "padding": "p", "expand": "t", "expansion": "t", "expand_ratio": "t", "expanded": "exp",
+    "out_channels": "out", "channels": "out", "ratio": "r", "repeat": "n",
+}
+LAYER_KEYS = ("name", "n", "scale")
+TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "description",
+            "references")
+DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
+DEFAULT_INLINE_INPUT = (56, 56, 24)
+SCALE_CHOICES = ("yes", "no", "up")
+
+
+class _Ctx:
+    """Where we are in the data, to locate errors."""
+
+    def __init__(self, source: str, lines: dict[str, int]):
+        self.source, self.lines = source, lines
+
+    def line(self, path: str):
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rsplit(".", 1)[0] if "." in path else path.rsplit("[", 1)[0] if "[" in path else ""
+        return None
+
+    def error(self, path: str, message: str) -> ArchcalcError:
+        return ArchcalcError(message, source=self.source, line=self.line(path), field=path or None)
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _canonical_kind(kind, ctx: _Ctx, path: str) -> str:
+    if not isinstance(kind, str):
+        raise ctx.error(path, f"block name must be a string, got {kind!r}")
+    kind = ALIASES.get(kind, kind)
+    if kind not in BLOCKS:
+        known = sorted(BLOCKS)
+        raise ctx.error(path, f"unknown block {kind!r}{_suggest(kind, known + list(ALIASES))}; "
+                              f"known: {', '.join(known)}")
+    return kind
+
+
+def _check_value(value, annotation: str, meta, ctx: _Ctx, path: str):
+    kinds = [a.strip() for a in annotation.split("|")]
+    if value is None and "None" in kinds:
+        return None
+    base = kinds[0]
+    minimum = meta.get("minimum")
+    if base == "bool":
+        if not isinstance(value, bool):
+            raise ctx.error(path, f"expected true or false, got {value!r}")
+        return value
+    if base == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ctx.error(path, f"expected an integer, got {value!r}")
+    elif base == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ctx.error(path, f"expected a number, got {value!r}")
+    elif base == "str":
+        if not isinstance(value, str):
+            raise ctx.error(path, f"expected a string, got {value!r}")
+        choices = meta.get("choices")
+        if choices and value not in choices:
+            raise ctx.error(path, f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+    if minimum is not None and value < minimum:
+        word = "positive" if minimum == 1 else f">= {minimum}"
+        raise ctx.error(path, f"must be {word}, got {value!r}")
+    return value
+
+
+def _block_params(kind: str, raw: dict, positional: list, ctx: _Ctx, path: str, defaults: dict):
+    """Validate one block's parameters; returns canonical ``(key, value)`` pairs."""
+    fields = {f.name: f for f in block_fields(kind)}
+    order = list(fields)
+    values: dict[str, object] = {}
+    if len(positional) > len(order):
+        raise ctx.error(path, f"too many positional values for {kind}")
+    for name, value in zip(order, positional):
+        values[name] = value
+    for key, value in raw.items():
+        canon = KEY_ALIASES.get(key, key) if isinstance(key, str) else key
+        if canon not in fields:
+            raise ctx.error(field_path(path, key),
+                            f"unknown key {key!r} for block {kind}{_suggest(str(key), order)}; "
+                            f"expected: {', '.join(order)}")
+        if canon in values:
+            raise ctx.error(field_path(path, key), "given twice")
+        values[canon] = value
+    params = []
+    for name, f in fields.items():
+        if name in values:
+            value = _check_value(values[name], f.type, f.metadata, ctx, field_path(path, name))
+        elif name in defaults:
+            value = defaults[name]
+        elif f.default is REQUIRED:
+            raise ctx.error(path, f"missing required key {name!r} for block {kind}")
+        else:
+            continue
+        params.append((name, value))
+    return tuple(params)
+
+
+def _layer(entry, index: int, ctx: _Ctx, defaults: dict) -> LayerSpec:
+    path = f"layers[{index}]"
+    if isinstance(entry, str):
+        entry = {entry: None}
+    if not isinstance(entry, dict) or not entry:
+        raise ctx.error(path, f"a layer is a mapping like {{ir: {{out: 24}}}}, got {entry!r}")
+    outer = {k: v for k, v in entry.items() if k in LAYER_KEYS or k == "repeat"}
+    kinds = [k for k in entry if k not in outer]
+    if len(kinds) != 1:
+        raise ctx.error(path, f"a layer needs exactly one block key, got {kinds or 'none'}")
+    kind = _canonical_kind(kinds[0], ctx, field_path(path, kinds[0]))
+    bpath = field_path(path, kinds[0])
+    body = entry[kinds[0]]
+    positional = []
+    if body is None:
+        body = {}
+    elif not isinstance(body, dict):
+        body, positional = {}, [body]
+    extras = {**outer, **{k: v for k, v in body.items() if k in LAYER_KEYS or k == "repeat"}}
+    body = {k: v for k, v in body.items() if k not in extras}
+    params = _block_params(kind, body, positional, ctx, bpath, defaults)
+    return _layer_spec(kind, params, extras, ctx, bpath)
+
+
+def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
+    repeat = extras.get("n", extras.get("repeat", 1))
+    repeat = _check_value(repeat, "int", {"minimum": 1}, ctx, field_path(path, "n"))
+    name = extras.get("name")
+    if name is not None and (not isinstance(name, str) or not name or "." in name):
+        raise ctx.error(field_path(path, "name"), f"expected a name without dots, got {name!r}")
+    scale = extras.get("scale", "no" if kind == "linear" else "yes")
+    scale = {True: "yes", False: "no"}.get(scale, scale)
+    _check_value(scale, "str", {"choices": SCALE_CHOICES}, ctx, field_path(path, "scale"))
+    return LayerSpec(kind, params, repeat, name, scale, (ctx.source, ctx.line(path), path))
+
+
+def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, int, int]:
+    if isinstance(value, str):
+        value = value.lower().replace("×", "x").split("x")
+        try:
+            value = [int(v) for v in value]
+        except ValueError:
+            raise ctx.error(path, f"expected HxWxC, got {value!r}") from None
+    if not isinstance(value, (list, tuple)) or len(value) != 3:
+        raise ctx.error(path, f"expected [H, W, C], got {value!r}")
+    for i, v in enumerate(value):
+        _check_value(v, "int", {"minimum": 1}, ctx, f"{path}[{i}]")
+    return tuple(value)
+
+
+def parse_input(text: str) -> tuple[int, int, int]:
+    """``"224x224x3"`` -> ``(224, 224, 3)`` (H, W, C)."""
+    return _input(text, _Ctx("--input", {}), "")
+
+
+def _mapping(data, ctx: _Ctx, path: str) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ctx.error(path, f"expected a mapping, got {data!r}")
+    return data
+
+
+def _defaults(raw, ctx: _Ctx) -> dict:
+    raw = _mapping(raw, ctx, "defaults")
+    block_keys = {f.name: f for kind in BLOCKS for f in block_fields(kind)}
+    out = {}
+    for key, value in raw.items():
+        path = field_path("defaults", key)
+        if key in DEFAULT_KEYS:
+            out[key] = _check_value(value, "str", {"choices": DEFAULT_KEYS[key]}, ctx, path)
+        elif key in block_keys:
+            f = block_keys[key]
+            out[key] = _check_value(value, f.type, f.metadata, ctx, path)
+        else:
+            raise ctx.error(path, f"unknown default {key!r}; expected norm, act, dtype or a "
+                                  f"block parameter")
+    return out
+
+
+def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
+    """Validate parsed file data into a :class:`Spec`."""
+    ctx = _Ctx(source, lines)
+    data = _mapping(data, ctx, "")
+    for key in data:
+        if key not in TOP_KEYS:
+            raise ctx.error(str(key), f"unknown key {key!r}{_suggest(str(key), TOP_KEYS)}; "
+                                      f"expected: {', '.join(TOP_KEYS)}")
+    version = data.get("archcalc", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise ctx.error("archcalc", f"unsupported format version {version!r} "
+                                    f"(this archcalc reads version {FORMAT_VERSION})")
+    if "input" not in data:
+        raise ctx.error("", "missing required key 'input' ([H, W, C])")
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ctx.error("layers", "expected a non-empty list of layers")
+    defaults = _defaults(data.get("defaults"), ctx)
+    block_defaults = {k: v for k, v in defaults.items() if k not in DEFAULT_KEYS}
+    mult = _mapping(data.get("multipliers"), ctx, "multipliers")
+    for key in mult:
+        if key not in ("width", "resolution", "rounding"):
+            raise ctx.error(field_path("multipliers", key),
+                            f"unknown key {key!r}; expected width, resolution or rounding")
+    width = _check_value(mult.get("width", 1.0), "float", {"minimum": 0}, ctx, "multipliers.width")
+    res = _check_value(mult.get("resolution", 1.0), "float", {"minimum": 0}, ctx,
+                       "multipliers.resolution")
+    rounding = _check_value(mult.get("rounding", 8), "int", {"minimum": 1}, ctx,
+                            "multipliers.rounding")
+    if not width or not res:
+        raise ctx.error("multipliers", "multipliers must be positive")
+    name = data.get("name", os.path.splitext(os.path.basename(source))[0])
+    refs = data.get("references", [])
+    return Spec(name=str(name), input=_input(data["input"], ctx),
+                layers=tuple(_layer(e, i, ctx, block_defaults) for i, e in enumerate(layers)),
+                defaults=tuple(defaults.items()), width=float(width), resolution=float(res),
+                rounding=rounding, source=source, description=str(data.get("description", "")),
+                references=tuple(refs) if isinstance(refs, list) else (str(refs),))
+
+
+def spec_from_inline(text: str, input_hwc=None) -> Spec:
+    """An inline block string as a one-block (or few-block) spec."""
+    ctx = _Ctx(INLINE, {})
+    layers = []
+    for i, (kind, kwargs, positional) in enumerate(parse_inline(text)):
+        kind = _canonical_kind(kind, ctx, kind)
+        extras = {k: kwargs.pop(k) for k in list(kwargs) if k in LAYER_KEYS or k == "repeat"}
+        params = _block_params(kind, kwargs, positional, ctx, kind, {})
+        layers.append(_layer_spec(kind, params, extras, ctx, kind))
+    return Spec(name=text.strip(), input=tuple(input_hwc or DEFAULT_INLINE_INPUT),
+                layers=tuple(layers), source=INLINE)
+
+
+def load_spec(ref: "str | os.PathLike | Spec", input_hwc=None) -> Spec:
+    """Load a spec from a path, ``zoo:NAME``, an inline block string, or pass a Spec through."""
+    if isinstance(ref, Spec):
+        return ref
+    ref = os.fspath(ref)
+    if ref.startswith("zoo:"):
+        from ..zoo import zoo_path
+
+        path = zoo_path(ref[4:])
+        data, lines = read_spec_file(str(path))
+        return spec_from_data(data, ref, lines)
+    if not os.path.exists(ref) and looks_inline(ref):
+        return spec_from_inline(ref, input_hwc)
+    data, lines = read_spec_file(ref)
+    return spec_from_data(data, ref, lines)

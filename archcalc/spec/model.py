@@ -1,0 +1,54 @@
+"""The validated spec: what the user wrote, with canonical keys, before any shape is known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One spec layer: block ``kind`` with canonical ``params``, repeated ``repeat`` times.
+
+    ``scale`` says how the width multiplier applies to its channel fields: ``yes``, ``no``
+    (fixed, e.g. a classifier) or ``up`` (only when α > 1, MobileNetV2's last conv).
+    ``where`` is ``(source, line, field path)`` for error messages.
+    """
+
+    kind: str
+    params: tuple[tuple[str, object], ...]
+    repeat: int = 1
+    name: str | None = None
+    scale: str = "yes"
+    where: tuple = (None, None, None)
+
+    def text(self) -> str:
+        args = ",".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.kind}({args})" + (f"×{self.repeat}" if self.repeat != 1 else "")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole network spec.  ``input`` is ``(H, W, C)`` as the papers write it."""
+
+    name: str
+    input: tuple[int, int, int]
+    layers: tuple[LayerSpec, ...]
+    defaults: tuple[tuple[str, object], ...] = ()
+    width: float = 1.0
+    resolution: float = 1.0
+    rounding: int = 8
+    source: str = "<spec>"
+    description: str = ""
+    references: tuple[str, ...] = field(default=())
+
+    def default(self, key: str, fallback=None):
+        return dict(self.defaults).get(key, fallback)
+
+    def with_defaults(self, **overrides) -> "Spec":
+        """A copy with some defaults replaced (``None`` values are ignored)."""
+        merged = dict(self.defaults)
+        merged.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(self, defaults=tuple(merged.items()))
