@@ -62,6 +62,9 @@ def parse_inline(text: str) -> list[tuple[str, dict, list]]:
         kind, body = m.group(1), m.group(2) or ""
         kwargs, positional = {}, []
         for arg in _split_top(body) if body.strip() else []:
+            if not arg.strip():
+                raise ArchcalcError(f"malformed block {part.strip()!r}: empty argument",
+                                    source=SOURCE)
             if "=" in arg:
                 key, raw = arg.split("=", 1)
                 key = key.strip()

@@ -1,0 +1,80 @@
+"""Spec files (YAML, JSON, TOML) and inline strings parse to the same networks."""
+
+import json
+
+import pytest
+
+import archcalc
+from archcalc import ArchcalcError
+
+YAML = """\
+archcalc: 1
+name: my_block_study
+input: [224, 224, 3]
+defaults: {norm: bn, act: relu6, dtype: fp32}
+multipliers: {width: 1.0, resolution: 1.0}
+layers:
+  - conv: {out: 32, k: 3, s: 2}
+  - dwsep: {out: 64, k: 3}
+  - ir: {t: 6, out: 24, s: 2, n: 2}
+  - ir: {t: 6, out: 40, k: 5, s: 2, se: 0.25, act: hswish}
+"""
+
+INLINE = "conv(out=32,k=3,s=2), dwsep(out=64,k=3), ir(t=6,out=24,s=2,n=2), ir(t=6,out=40,k=5,s=2,se=0.25,act=hswish)"
+
+
+def test_yaml_json_toml_and_inline_agree(tmp_path):
+    import yaml
+    y = tmp_path / "s.yaml"
+    y.write_text(YAML)
+    data = yaml.safe_load(YAML)
+    j = tmp_path / "s.json"
+    j.write_text(json.dumps(data))
+    t = tmp_path / "s.toml"
+    t.write_text('archcalc = 1\ninput = [224, 224, 3]\n[defaults]\nact = "relu6"\n'
+                 '[[layers]]\nconv = {out = 32, k = 3, s = 2}\n[[layers]]\ndwsep = {out = 64, k = 3}\n'
+                 '[[layers]]\nir = {t = 6, out = 24, s = 2, n = 2}\n'
+                 '[[layers]]\nir = {t = 6, out = 40, k = 5, s = 2, se = 0.25, act = "hswish"}\n')
+    results = [archcalc.analyze(p).totals for p in (y, j, t)]
+    results.append(archcalc.analyze(INLINE, input=(224, 224, 3), act="relu6").totals)
+    assert all(r == results[0] for r in results)
+
+
+def test_repeat_gives_the_stride_to_the_first_block_only():
+    a = archcalc.analyze("ir(t=6,out=24,s=2,n=3)", input=(56, 56, 16))
+    dws = [r for r in a.records if r.name.endswith("dw.conv")]
+    assert [r.out_shape.h for r in dws] == [28, 28, 28]
+    assert sum(r.name.endswith(".add") for r in a.records) == 2
+
+
+def test_aliases_and_names(tmp_path):
+    p = tmp_path / "a.yaml"
+    p.write_text("input: [32, 32, 16]\nlayers:\n"
+                 "  - inverted_residual: {expand: 4, out_channels: 16, kernel: 5, stride: 1, name: blockA}\n")
+    a = archcalc.analyze(p)
+    assert a.records[0].name == "blockA.expand.conv"
+    assert {r.name: r.category for r in a.records}["blockA.dw.conv"] == "conv dw 5x5"
+
+
+def test_pool_scalar_form_and_resolution_multiplier(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("input: [224, 224, 3]\nmultipliers: {resolution: 0.5}\nlayers:\n"
+                 "  - conv: {out: 8, s: 2}\n  - pool: global\n")
+    a = archcalc.analyze(p)
+    assert a.network.input_shape == (3, 112, 112)
+    assert a.network.output_shape == (8, 1, 1)
+
+
+@pytest.mark.parametrize("text, where", [
+    ("input: [8, 8, 3]\nlayers:\n  - conv: {out: 8, kernal: 3}\n", "s.yaml:3: layers[0].conv.kernal"),
+    ("input: [8, 8, 3]\nlayers:\n  - conv: {out: 8}\n  - convv: {out: 8}\n", "s.yaml:4: layers[1].convv"),
+    ("input: [8, 8, 3]\nlayers:\n  - conv:\n      out: 8\n      k: 0\n", "s.yaml:5: layers[0].conv.k"),
+    ("input: [8, 8, 3]\nlayers:\n  - conv: {out: 8, k: 11, p: 0}\n", "s.yaml:3: layers[0].conv.k"),
+    ("input: [8, 8, 3]\nlayers:\n  - conv: {out: 8, g: 2}\n", "s.yaml:3: layers[0].conv.g"),
+])
+def test_errors_name_file_line_and_field(tmp_path, text, where):
+    p = tmp_path / "s.yaml"
+    p.write_text(text)
+    with pytest.raises(ArchcalcError) as exc:
+        archcalc.analyze(p)
+    assert str(exc.value).replace(str(tmp_path) + "/", "").startswith(where)
