@@ -93,6 +93,7 @@ class Analysis:
     peak_activation_bytes: object
     peak_at: str
     spec_text: str = ""
+    description: str = ""
 
     @cached_property
     def totals(self) -> Totals:
@@ -134,7 +135,8 @@ OP_NAMES = {"Conv2d": "conv", "BatchNorm2d": "bn", "Activation": "act", "Linear"
 
 
 def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
-                    memory: str = "unfused", spec_text: str = "") -> Analysis:
+                    memory: str = "unfused", spec_text: str = "",
+                    description: str = "") -> Analysis:
     """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy."""
     if dtype not in DTYPE_BYTES:
         raise ArchcalcError(f"unknown dtype {dtype!r}; expected {', '.join(DTYPE_BYTES)}",
@@ -155,4 +157,4 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
             width * (read + cost.params), width * written))
     peak, at = peak_activations(net, batch)
     return Analysis(net.name, net, tuple(records), dtype, batch, memory, width * peak, at,
-                    spec_text)
+                    spec_text, description)

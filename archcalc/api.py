@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from .analysis import Analysis, TOTAL_FIELDS, analyze_network
 from .build import build
 from .spec import Spec, load_spec
+from .spec.load import replace_blocks
 
 DEFAULT_INPUT = (56, 56, 24)
 DEFAULT_LAYER = ("MobileNetV2 Table 2, the second 56×56×24 bottleneck (stride 1, 24 → 24 "
@@ -22,7 +23,8 @@ class Options:
     """How to evaluate a spec.  ``None`` keeps the spec's own value.
 
     ``input`` is ``(H, W, C)``; ``resolution`` the input side in pixels (ρ = R/224 for the
-    zoo); ``width`` the width multiplier α; ``memory`` ``unfused`` or ``fused``.
+    zoo); ``width`` the width multiplier α; ``memory`` ``unfused`` or ``fused``; ``replace``
+    pairs of block kinds to swap, e.g. ``(("dwsep", "conv"),)``.
     """
 
     input: tuple[int, int, int] | None = None
@@ -34,6 +36,7 @@ class Options:
     batch: int = 1
     memory: str = "unfused"
     fold_bn: bool = False
+    replace: tuple[tuple[str, str], ...] = ()
 
     def apply(self, spec: Spec) -> Spec:
         """The spec with these options applied."""
@@ -45,7 +48,18 @@ class Options:
                           resolution=1.0)
         if self.width is not None:
             out = replace(out, width=float(self.width))
+        if self.replace:
+            out = replace_blocks(out, self.replace)
         return out
+
+
+def expand_zoo_all(ref) -> list:
+    """``zoo:all`` stands for every zoo entry; anything else for itself."""
+    if ref == "zoo:all":
+        from .zoo import zoo_names
+
+        return [f"zoo:{name}" for name in zoo_names()]
+    return [ref]
 
 
 def load(ref: "str | os.PathLike | Spec", input=None) -> Spec:
@@ -59,8 +73,8 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
     spec = opts.apply(load_spec(ref, opts.input))
     net = build(spec, fold_bn=opts.fold_bn)
     return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
-                           memory=opts.memory, spec_text=str(ref) if not isinstance(ref, Spec)
-                           else spec.name)
+                           memory=opts.memory, description=spec.description,
+                           spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,7 @@ def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:
     standard vs depthwise-separable vs inverted residual on :data:`DEFAULT_LAYER`."""
     opts = options or Options(**kwargs)
     note = ""
+    refs = [name for ref in refs for name in expand_zoo_all(ref)]
     if not refs:
         refs, note = DEFAULT_CANDIDATES, DEFAULT_LAYER
         opts = replace(opts, input=opts.input or DEFAULT_INPUT, act=opts.act or DEFAULT_ACT)

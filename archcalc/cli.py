@@ -44,15 +44,18 @@ FoldOpt = Annotated[bool, typer.Option("--fold-bn", help="Fold BN into the prece
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="Write to FILE.")]
 ByOpt = Annotated[By, typer.Option("--by", help="Group by layer, block or op kind.")]
+ReplaceOpt = Annotated[Optional[list[str]], typer.Option(
+    "--replace", help="Swap block kinds, e.g. dwsep=conv (repeatable).")]
 
 
-def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn):
+def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace):
     from .api import Options
-    from .spec.load import parse_input
+    from .spec.load import parse_input, parse_replace
 
     return Options(input=parse_input(input) if input else None, width=width,
                    resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
-                   memory=memory, fold_bn=fold_bn)
+                   memory=memory, fold_bn=fold_bn,
+                   replace=tuple(parse_replace(r) for r in replace or ()))
 
 
 def emit(text: str, output: Optional[str]) -> None:
@@ -86,7 +89,7 @@ def compare(
     input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
-    output: OutOpt = None, by: ByOpt = By.layer,
+    output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Print closed forms (SymPy).")] = False,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
@@ -99,7 +102,7 @@ def compare(
     from .report import rows, text
 
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
-                                                    dtype, batch, memory, fold_bn))
+                                                    dtype, batch, memory, fold_bn, replace))
     if format is Format.json:
         emit(text.to_json(rows.comparison_doc(result, by.value)), output)
     elif format is Format.csv:
@@ -123,14 +126,14 @@ def analyze(
     input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
-    output: OutOpt = None, by: ByOpt = By.layer,
+    output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api, conventions
     from .report import rows, text
 
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
-                                        memory, fold_bn))
+                                        memory, fold_bn, replace))
     table = rows.layer_rows(result) if by is By.layer else rows.rollup_rows(result, by.value)
     if format is Format.json:
         emit(text.to_json({**rows.analysis_doc(result, by.value),
@@ -144,6 +147,26 @@ def analyze(
 
         emit(render(analysis_table(result) if by is By.layer
                     else rollup_table(result, table, by.value)), output)
+
+
+@app.command()
+def zoo(format: FormatOpt = Format.table, output: OutOpt = None):
+    """List the zoo entries with their exact params and MACs (224×224×3, α = 1)."""
+    from . import api
+    from .report import rows, text
+
+    result = api.compare(["zoo:all"])
+    table = rows.zoo_rows(result)
+    if format is Format.json:
+        emit(text.to_json(table), output)
+    elif format is Format.csv:
+        emit(text.to_csv(table), output)
+    elif format is Format.markdown:
+        emit(text.to_markdown(table, "archcalc zoo"), output)
+    else:
+        from .report.table import zoo_table
+
+        emit(render(zoo_table(table)), output)
 
 
 def main() -> None:

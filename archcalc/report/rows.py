@@ -59,3 +59,10 @@ def comparison_rows(c: Comparison) -> list[dict]:
              **a.totals.as_dict(), "arithmetic_intensity": a.totals.arithmetic_intensity,
              **{f"{k}_ratio": v for k, v in r.items()}}
             for a, r in zip(c.analyses, c.ratios())]
+
+
+def zoo_rows(c: Comparison) -> list[dict]:
+    """The zoo listing: name, what it is, and its exact totals."""
+    return [{"name": f"zoo:{a.name}", "params": a.totals.params, "macs": a.totals.macs,
+             "flops": a.totals.flops, "peak_activation_bytes": a.totals.peak_activation_bytes,
+             "description": a.description} for a in c.analyses]

@@ -80,3 +80,14 @@ def rollup_table(a: Analysis, rows: list[dict], by: str) -> Table:
                       f"{100 * row['params_share']:.1f}%", human(row["macs"]),
                       f"{100 * row['macs_share']:.1f}%", human(row["flops"]))
     return table
+
+
+def zoo_table(rows: list[dict]) -> Table:
+    table = Table(title="archcalc zoo (224×224×3, α = 1, BN, fp32)", box=box.SIMPLE,
+                  caption="use any entry as zoo:NAME in analyze and compare")
+    for label in ("entry", "params", "MACs", "FLOPs", "peak act."):
+        table.add_column(label, justify="left" if label == "entry" else "right")
+    for r in rows:
+        table.add_row(r["name"], human(r["params"], "exact"), human(r["macs"]), human(r["flops"]),
+                      human(r["peak_activation_bytes"], "bytes"))
+    return table

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import MISSING
+from dataclasses import replace
 
 from ..blocks import ACT_CHOICES, ALIASES, BLOCKS, NORMS, REQUIRED, block_fields
 from ..errors import ArchcalcError
@@ -271,3 +271,30 @@ def load_spec(ref: "str | os.PathLike | Spec", input_hwc=None) -> Spec:
         return spec_from_inline(ref, input_hwc)
     data, lines = read_spec_file(ref)
     return spec_from_data(data, ref, lines)
+
+
+def replace_blocks(spec: Spec, pairs) -> Spec:
+    """Swap block kinds, e.g. ``[("dwsep", "conv")]`` gives MobileNetV1 Table 4's "Conv
+    MobileNet".  Parameters the new block lacks are dropped; the new block validates the rest."""
+    ctx = _Ctx("--replace", {})
+    mapping = {_canonical_kind(a, ctx, ""): _canonical_kind(b, ctx, "") for a, b in pairs}
+    layers = []
+    for layer in spec.layers:
+        target = mapping.get(layer.kind)
+        if target is None:
+            layers.append(layer)
+            continue
+        names = {f.name for f in block_fields(target)}
+        kept = {k: v for k, v in layer.params if k in names}
+        lctx = _Ctx(layer.where[0] or spec.source, {layer.where[2]: layer.where[1]} if layer.where[2] else {})
+        params = _block_params(target, kept, [], lctx, layer.where[2] or target, {})
+        layers.append(replace(layer, kind=target, params=params))
+    return replace(spec, layers=tuple(layers))
+
+
+def parse_replace(text: str) -> tuple[str, str]:
+    """``"dwsep=conv"`` -> ``("dwsep", "conv")``."""
+    old, sep, new = text.partition("=")
+    if not sep or not old.strip() or not new.strip():
+        raise ArchcalcError(f"expected OLD=NEW block names, got {text!r}", field="--replace")
+    return old.strip(), new.strip()

@@ -1,0 +1,115 @@
+"""The zoo against published figures; each figure's source is cited beside it."""
+
+import pytest
+
+import archcalc
+from archcalc.zoo import zoo_names
+
+
+def totals(name, **kw):
+    return archcalc.analyze(f"zoo:{name}", **kw).totals
+
+
+# Exact parameter counts: torchvision's model documentation (num_params of the weights).
+TORCHVISION_PARAMS = {
+    "mobilenet_v2": 3_504_872,        # MobileNet_V2_Weights.IMAGENET1K_V1
+    "mobilenet_v3_large": 5_483_032,  # MobileNet_V3_Large_Weights.IMAGENET1K_V1
+    "mobilenet_v3_small": 2_542_856,  # MobileNet_V3_Small_Weights.IMAGENET1K_V1
+    "resnet18": 11_689_512,           # ResNet18_Weights.IMAGENET1K_V1
+    "resnet50": 25_557_032,           # ResNet50_Weights.IMAGENET1K_V1
+    "efficientnet_b0": 5_288_548,     # EfficientNet_B0_Weights.IMAGENET1K_V1
+    "mnasnet1_0": 4_383_312,          # MNASNet1_0_Weights.IMAGENET1K_V1
+    "shufflenet_v2_x1_0": 2_278_604,  # ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION_PARAMS))
+def test_params_match_torchvision_exactly(name):
+    assert totals(name).params == TORCHVISION_PARAMS[name]
+
+
+def test_width_multiplier_matches_torchvision_mnasnet():
+    # torchvision docs: mnasnet0_5 2,218,512; mnasnet0_75 3,170,208; mnasnet1_3 6,282,256 params
+    assert [totals("mnasnet1_0", width=a).params for a in (0.5, 0.75, 1.3)] == [
+        2_218_512, 3_170_208, 6_282_256]
+
+
+def mmacs(name, **kw):
+    """MACs in millions, unrounded."""
+    return totals(name, norm="none", **kw).macs / 1e6
+
+
+@pytest.mark.parametrize("resolution, expected", [(224, 569), (192, 418), (160, 290), (128, 186)])
+def test_mobilenet_v1_resolution_multiplier(resolution, expected):
+    # MobileNetV1 paper, Table 7: 1.0 MobileNet at 224/192/160/128 = 569/418/290/186 M
+    # mult-adds, printed to the million (ours: 568.7, 418.1, 290.7, 186.4)
+    assert abs(mmacs("mobilenet_v1", resolution=resolution) - expected) < 1
+
+
+@pytest.mark.parametrize("width, macs, params", [
+    (1.0, 569, 4.2), (0.75, 325, 2.6), (0.5, 149, 1.3), (0.25, 41, 0.5)])
+def test_mobilenet_v1_width_multiplier(width, macs, params):
+    # MobileNetV1 paper, Table 6: width 1.0/0.75/0.5/0.25 -> 569/325/149/41 M mult-adds and
+    # 4.2/2.6/1.3/0.5 M parameters (weights only, the paper counts no BN)
+    t = totals("mobilenet_v1", width=width, norm="none")
+    assert round(t.macs / 1e6) == macs
+    assert round(t.params / 1e6, 1) == params
+
+
+@pytest.mark.parametrize("name, expected_mmacs", [
+    ("mobilenet_v2", 300),         # MobileNetV2 paper, Table 4: 300M MACs (ours 300.8)
+    ("mobilenet_v3_large", 217),   # torchvision docs 0.22 GFLOPS, 216.6M; paper Table 3: 219M
+    ("mobilenet_v3_small", 56.5),  # torchvision docs 0.06 GFLOPS, 56.5M; paper Table 3: 56M
+    ("resnet18", 1814),            # torchvision docs: 1.81 GFLOPS
+    ("resnet50", 4089),            # torchvision docs: 4.09 GFLOPS
+    ("efficientnet_b0", 386),      # torchvision docs: 0.39 GFLOPS (0.386)
+    ("mnasnet1_0", 314),           # torchvision docs: 0.31 GFLOPS
+    ("shufflenet_v2_x1_0", 145),   # torchvision docs: 0.14 GFLOPS; paper Table 5: 146M
+])
+def test_macs_at_published_precision(name, expected_mmacs):
+    assert abs(mmacs(name) - expected_mmacs) < 1
+
+
+def test_mobilenet_v1_table2_breakdown():
+    # MobileNetV1 paper, Table 2 (mult-adds %, params %): Conv 1×1 94.86 / 74.59,
+    # Conv DW 3×3 3.06 / 1.06, Conv 3×3 1.19 / 0.02, FC 0.18 / 24.33.  The printed 1.19% is
+    # 1.90% transposed: the column then sums to 100, and 112²·32·27 / 568.7M = 1.906%.
+    # The params column leaves out the FC bias (1,000): hence a tolerance of 0.02 points.
+    a = archcalc.analyze("zoo:mobilenet_v1", norm="none")
+    t = a.totals
+    share = {g.key: (100 * g.cost.macs / t.macs, 100 * g.cost.params / t.params)
+             for g in a.by_category()}
+    assert share["conv 1x1"] == pytest.approx((94.86, 74.59), abs=0.02)
+    assert share["conv dw 3x3"] == pytest.approx((3.06, 1.06), abs=0.02)
+    assert share["conv 3x3"] == pytest.approx((1.90, 0.02), abs=0.02)
+    assert share["fully connected"] == pytest.approx((0.18, 24.33), abs=0.02)
+
+
+def test_mobilenet_v1_table4_conv_mobilenet():
+    # MobileNetV1 paper, Table 4: Conv MobileNet 4866M mult-adds, 29.3M parameters
+    # (ours 4867.3M: within 0.03%)
+    t = archcalc.analyze("zoo:mobilenet_v1", norm="none", replace=(("dwsep", "conv"),)).totals
+    assert t.macs / 1e6 == pytest.approx(4866, rel=1e-3)
+    assert round(t.params / 1e6, 1) == 29.3
+
+
+def test_mobilenet_v2_last_conv_only_scales_up():
+    a = archcalc.analyze("zoo:mobilenet_v2", width=0.5)
+    b = archcalc.analyze("zoo:mobilenet_v2", width=1.4)
+    last = lambda an: [r for r in an.records if r.name == "last.conv"][0].out_shape.c
+    assert (last(a), last(b)) == (1280, 1792)
+
+
+def test_every_entry_reaches_a_7x7_map_and_1000_classes():
+    for name in zoo_names():
+        a = archcalc.analyze(f"zoo:{name}")
+        assert a.network.output_shape == (1000, 1, 1)
+        assert any(r.in_shape.h == 7 and r.category == "global avg pool" for r in a.records), name
+
+
+def test_zoo_command_and_zoo_all(cli):
+    code, out, _ = cli("zoo", "--format", "csv")
+    assert code == 0 and len(out.splitlines()) == 1 + len(zoo_names())
+    assert "zoo:resnet50,25557032,4089184256" in out
+    code, out, _ = cli("compare", "zoo:all", "--format", "csv")
+    assert code == 0 and len(out.splitlines()) == 1 + len(zoo_names())
