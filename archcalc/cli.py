@@ -73,11 +73,12 @@ def emit(text: str, output: Optional[str]) -> None:
     os.replace(tmp, output)
 
 
-def render(renderable) -> str:
+def render(renderable, min_width: int = 100) -> str:
     """A rich renderable as text: colours on a terminal, plain when redirected."""
     from rich.console import Console
 
-    console = Console(record=True, width=max(100, Console().width), file=open(os.devnull, "w"))
+    console = Console(record=True, width=max(min_width, Console().width),
+                      file=open(os.devnull, "w"))
     console.print(renderable)
     return console.export_text(styles=sys.stdout.isatty())
 
@@ -147,6 +148,84 @@ def analyze(
 
         emit(render(analysis_table(result) if by is By.layer
                     else rollup_table(result, table, by.value)), output)
+
+
+@app.command()
+def check(
+    specs: Annotated[list[str], typer.Argument(help="Spec files, inline blocks, zoo:NAME or zoo:all.")],
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, batch: BatchOpt = 1, fold_bn: FoldOpt = False,
+    replace: ReplaceOpt = None, format: FormatOpt = Format.table, output: OutOpt = None,
+    all_rows: Annotated[bool, typer.Option("--all-rows", help="Every layer, also with several specs.")] = False,
+):
+    """Build real torch modules and prove the counts against fvcore, FlopCounterMode and numel.
+
+    Exit 0 when every layer agrees exactly, 1 otherwise."""
+    from . import api
+    from .report import check as present, text
+
+    opts = _options(input, width_mult, resolution, norm, act, None, batch, "unfused", fold_bn,
+                    replace)
+    refs = [name for ref in specs for name in api.expand_zoo_all(ref)]
+    cross_check = _bridge().cross_check
+    results = []
+    if len(refs) > 1 and format is Format.table:
+        from rich.progress import track
+
+        for ref in track(refs, description="checking", transient=True, console=_stderr()):
+            results.append(cross_check(api.analyze(ref, opts)))
+    else:
+        results = [cross_check(api.analyze(ref, opts)) for ref in refs]
+    if format is Format.json:
+        emit(text.to_json(present.check_doc(results)), output)
+    elif format in (Format.csv, Format.markdown):
+        rows = [row for r in results for row in present.check_rows(r)]
+        emit(text.to_csv(rows) if format is Format.csv else text.to_markdown(rows), output)
+    else:
+        full = all_rows or len(results) == 1
+        emit("".join(render(present.check_table(r, only_mismatches=not full), 150)
+                     if full or not r.ok else present.summary_line(r) + "\n"
+                     for r in results), output)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@app.command(name="build")
+def build_cmd(
+    spec: Annotated[str, typer.Argument(help="Spec file, inline block or zoo:NAME.")],
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, fold_bn: FoldOpt = False,
+    replace: ReplaceOpt = None,
+    print_: Annotated[bool, typer.Option("--print", help="Print the module tree.")] = False,
+    save: Annotated[Optional[str], typer.Option("--save", help="Save the eval-mode module (torch.save).")] = None,
+):
+    """Build the torch.nn.Module for a spec (one module per archcalc layer)."""
+    from . import api
+
+    opts = _options(input, width_mult, resolution, norm, act, None, 1, "unfused", fold_bn, replace)
+    module = _bridge().to_module(spec, opts)
+    params = sum(p.numel() for p in module.parameters())
+    if print_ or not save:
+        emit(f"{module}\n# {params:,} parameters (sum of numel)\n", None)
+    if save:
+        import torch
+
+        torch.save(module, save)
+
+
+def _bridge():
+    """The torch bridge, with a clear message when the extra is missing."""
+    try:
+        from . import bridge_api
+    except ImportError as exc:
+        raise ArchcalcError(f"the torch bridge needs the extra: pip install 'archcalc[torch]' ({exc.name} missing)") from None
+    return bridge_api
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 @app.command()

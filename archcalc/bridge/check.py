@@ -1,0 +1,87 @@
+"""Cross-check: build the module, count it with fvcore, FlopCounterMode and ``numel``, and
+compare layer by layer with archcalc's records under each tool's convention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..analysis import Analysis
+from .conventions import fvcore_expected, fvcore_note, torch_expected
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    layer: str
+    op: str
+    params: int
+    numel: int
+    fvcore_expected: int | None
+    fvcore: int
+    torch_expected: int
+    torch: int
+    note: str
+
+    @property
+    def ok(self) -> bool:
+        return (self.params == self.numel and self.fvcore == (self.fvcore_expected or 0)
+                and self.torch == self.torch_expected)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    rows: tuple[CheckRow, ...]
+    fvcore_total: int
+    torch_total: int
+    numel_total: int
+    fvcore_skipped: tuple[tuple[str, int], ...]
+
+    @property
+    def mismatches(self) -> list[CheckRow]:
+        return [r for r in self.rows if not r.ok]
+
+    @property
+    def totals_ok(self) -> bool:
+        """The tools' whole-model totals equal the sum of their per-layer counts, so no work
+        escaped the per-layer comparison."""
+        return (self.fvcore_total == sum(r.fvcore for r in self.rows)
+                and self.torch_total == sum(r.torch for r in self.rows)
+                and self.numel_total == sum(r.numel for r in self.rows))
+
+    @property
+    def ok(self) -> bool:
+        return self.totals_ok and not self.mismatches
+
+
+def cross_check(analysis: Analysis) -> CheckResult:
+    """Count the module built from ``analysis.network`` with every tool and compare."""
+    import torch
+    from fvcore.nn import FlopCountAnalysis
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from .modules import build_module, zero_input
+
+    net = analysis.network
+    model = build_module(net)
+    x = zero_input(net, analysis.batch)
+    fv = FlopCountAnalysis(model, x)
+    fv.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+    by_module = fv.by_module()
+    with torch.no_grad(), FlopCounterMode(display=False) as mode:
+        model(x)
+    counts = mode.get_flop_counts()
+    prefix = type(model).__name__
+    rows = []
+    for r in analysis.records:
+        leaf = model.get_submodule(r.name)
+        rows.append(CheckRow(
+            layer=r.name, op=r.category, params=r.params,
+            numel=sum(p.numel() for p in leaf.parameters()),
+            fvcore_expected=fvcore_expected(r), fvcore=int(by_module.get(r.name, 0)),
+            torch_expected=torch_expected(r),
+            torch=int(sum(counts.get(f"{prefix}.{r.name}", {}).values())),
+            note=fvcore_note(r)))
+    return CheckResult(analysis.name, tuple(rows), int(fv.total()),
+                       int(sum(counts.get("Global", {}).values())),
+                       sum(p.numel() for p in model.parameters()),
+                       tuple(sorted(fv.unsupported_ops().items())))
