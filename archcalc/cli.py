@@ -250,7 +250,7 @@ def zoo(format: FormatOpt = Format.table, output: OutOpt = None):
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a typer.Exit comes back as its exit code
     except ArchcalcError as exc:
         sys.stderr.write(f"archcalc: error: {exc}\n")
         sys.exit(2)
@@ -265,3 +265,4 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(130)
         raise
+    sys.exit(code if isinstance(code, int) else 0)

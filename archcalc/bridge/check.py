@@ -3,6 +3,7 @@ compare layer by layer with archcalc's records under each tool's convention."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from ..analysis import Analysis
@@ -56,7 +57,6 @@ class CheckResult:
 def cross_check(analysis: Analysis) -> CheckResult:
     """Count the module built from ``analysis.network`` with every tool and compare."""
     import torch
-    from fvcore.nn import FlopCountAnalysis
     from torch.utils.flop_counter import FlopCounterMode
 
     from .modules import build_module, zero_input
@@ -64,9 +64,13 @@ def cross_check(analysis: Analysis) -> CheckResult:
     net = analysis.network
     model = build_module(net)
     x = zero_input(net, analysis.batch)
-    fv = FlopCountAnalysis(model, x)
-    fv.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
-    by_module = fv.by_module()
+    with warnings.catch_warnings():  # fvcore traces with torch.jit, which warns it is deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fvcore.nn import FlopCountAnalysis
+
+        fv = FlopCountAnalysis(model, x)
+        fv.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+        by_module = fv.by_module()
     with torch.no_grad(), FlopCounterMode(display=False) as mode:
         model(x)
     counts = mode.get_flop_counts()

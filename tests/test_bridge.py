@@ -1,0 +1,69 @@
+"""The torch bridge: modules built from specs agree with archcalc, layer by layer."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("fvcore")
+
+import archcalc  # noqa: E402
+from archcalc import bridge_api  # noqa: E402
+from archcalc.cost import Cost, rules  # noqa: E402
+from archcalc.ops import Conv2d  # noqa: E402
+from archcalc.zoo import zoo_names  # noqa: E402
+
+
+@pytest.mark.parametrize("name", zoo_names())
+def test_every_zoo_entry_checks_exactly(name):
+    result = bridge_api.check(f"zoo:{name}")
+    assert result.ok, [r for r in result.mismatches][:5]
+    assert result.numel_total == archcalc.analyze(f"zoo:{name}").totals.params
+    # every conv and linear layer was compared with a non-zero count by both tools
+    counted = [r for r in result.rows if r.torch_expected]
+    assert counted and all(r.fvcore == r.torch // 2 > 0 for r in counted)
+
+
+def test_module_paths_are_archcalc_layer_names():
+    module = bridge_api.to_module("ir(t=6,out=24)", input=(56, 56, 24))
+    leaves = {n for n, m in module.named_modules() if not list(m.children())} - {""}
+    assert leaves == {r.name for r in archcalc.analyze("ir(t=6,out=24)", input=(56, 56, 24)).records}
+    assert not module.training
+
+
+def test_module_output_shape_matches_ir():
+    a = archcalc.analyze("zoo:shufflenet_v2_x1_0", resolution=96)
+    module = bridge_api.to_module("zoo:shufflenet_v2_x1_0", resolution=96)
+    out = module(torch.zeros(2, 3, 96, 96))
+    assert tuple(out.shape) == (2, *a.network.output_shape)
+
+
+def test_broken_formula_fails_loudly(cli, monkeypatch):
+    honest = rules._RULES[Conv2d]
+
+    def off_by_one(op, ins, out):
+        c = honest(op, ins, out)
+        return Cost(c.params, c.macs + 1, c.flops + 2)
+
+    monkeypatch.setitem(rules._RULES, Conv2d, off_by_one)
+    code, out, _ = cli("check", "dwsep(out=16)", "--input", "8x8x8")
+    assert code == 1
+    assert "2 of 6 layers DIFFER" in out and out.count("✗") == 2
+    assert "-1" in out and "-2" in out  # fvcore one MAC short, FlopCounterMode two FLOPs
+
+
+def test_check_json_and_exit_zero(cli):
+    code, out, _ = cli("check", "ir(t=4,out=16,se=0.25,act=hswish)", "--input", "9x9x16",
+                       "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["ok"]
+    spec = doc["specs"][0]
+    assert spec["fvcore_skipped"] == {"aten::add": 1, "aten::hardsigmoid": 1,
+                                      "aten::hardswish": 2, "aten::mul": 1}
+    skipped = [r for r in spec["rows"] if r["fvcore_expected"] is None]
+    assert skipped and all("no fvcore handle" in r["note"] for r in skipped)
+
+
+def test_build_print(cli):
+    code, out, _ = cli("build", "dwsep(out=16)", "--input", "8x8x8", "--print")
+    assert code == 0 and "SpecModule" in out and "# 248 parameters" in out
