@@ -325,6 +325,81 @@ class Pool:
         return g.add(f"{name}.pool", Pool2d(self.type, self.k, self.s, self.p), x)
 
 
+@block("bn", "batch_norm")
+@dataclass(frozen=True)
+class BatchNorm:
+    """A lone batch norm (for specs written op by op, e.g. by ``archcalc inspect``)."""
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.bn", BatchNorm2d(g.shape(x).c), x)
+
+
+@block("act", "activation")
+@dataclass(frozen=True)
+class Act:
+    """A lone activation."""
+
+    fn: str = param(REQUIRED, choices=ACTIVATIONS)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.act", Activation(self.fn), x)
+
+
+@block("add")
+@dataclass(frozen=True)
+class AddLayer:
+    """Residual add of the layer named ``other`` and this layer's input."""
+
+    other: str = param(REQUIRED)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.add", Add(), g.ref(self.other), x)
+
+
+@block("mul", "scale")
+@dataclass(frozen=True)
+class MulLayer:
+    """Channel scaling of the layer named ``other`` by this layer's ``(C, 1, 1)`` input."""
+
+    other: str = param(REQUIRED)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.scale", Scale(), g.ref(self.other), x)
+
+
+@block("concat")
+@dataclass(frozen=True)
+class ConcatLayer:
+    """Channel concatenation: the layer named ``other`` first, then this layer's input."""
+
+    other: str = param(REQUIRED)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.concat", Concat(), g.ref(self.other), x)
+
+
+@block("channel_split")
+@dataclass(frozen=True)
+class SplitLayer:
+    """Half ``half`` (0 or 1) of the input channels, a view."""
+
+    half: int = param(0, minimum=0, choices=(0, 1))
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.split", ChannelSplit(self.half), x)
+
+
+@block("channel_shuffle")
+@dataclass(frozen=True)
+class ShuffleLayer:
+    """Channel shuffle with ``g`` groups."""
+
+    g: int = param(2)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.shuffle", ChannelShuffle(self.g), x)
+
+
 def block_fields(kind: str):
     """The parameter fields of block ``kind`` (canonical name), in declaration order."""
     return fields(BLOCKS[kind])

@@ -17,4 +17,39 @@ def check(ref, options: Options | None = None, **kwargs) -> CheckResult:
     return cross_check(analyze(ref, options, **kwargs))
 
 
-__all__ = ["CheckResult", "check", "cross_check", "to_module"]
+__all__ = ["CheckResult", "check", "cross_check", "inspect_module", "load_factory", "to_module"]
+
+
+def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None, dtype: str = "fp32",
+                   batch: int = 1, memory: str = "unfused"):
+    """Analyze a real ``torch.nn.Module``: traced into archcalc's IR (torch.fx, or module hooks
+    where fx cannot trace), then costed like any spec.  Returns ``(Analysis, method)``."""
+    from .analysis import analyze_network
+    from .bridge.fx_import import network_from_module
+
+    net, method = network_from_module(module, input_hwc, name)
+    return analyze_network(net, dtype=dtype, batch=batch, memory=memory, spec_text=net.name), method
+
+
+def load_factory(target: str):
+    """``package.module:factory`` -> the ``nn.Module`` it names (called when it is a factory)."""
+    import importlib
+
+    import torch
+
+    from .errors import ArchcalcError
+
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise ArchcalcError(f"expected package.module:factory, got {target!r}", field="MODEL")
+    try:
+        obj = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ArchcalcError(f"cannot load {target!r}: {exc}", field="MODEL") from None
+    model = obj if isinstance(obj, torch.nn.Module) else obj()
+    if not isinstance(model, torch.nn.Module):
+        raise ArchcalcError(f"{target!r} gave a {type(model).__name__}, not a torch.nn.Module",
+                            field="MODEL")
+    return model

@@ -53,8 +53,11 @@ def build(spec: Spec, fold_bn: bool = False) -> Network:
                                                               repeat=1).text()))
             source, line, path = layer.where
             try:
+                if layer.input is not None and r == 0:
+                    x = g.ref(layer.input)
                 x = blk.expand(g, x, name, ctx)
             except ArchcalcError as exc:
                 raise exc.located(source=source, line=line, field=path) from None
+            g.end_block(x)
             index += 1
     return g.network(spec.name)

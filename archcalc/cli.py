@@ -130,14 +130,21 @@ def analyze(
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
-    from . import api, conventions
-    from .report import rows, text
+    from . import api
 
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
                                         memory, fold_bn, replace))
+    _emit_analysis(result, format, output, by)
+
+
+def _emit_analysis(result, format: Format, output, by: By, **extra) -> None:
+    """One analysis in the chosen format; ``extra`` fields go into the JSON document."""
+    from . import conventions
+    from .report import rows, text
+
     table = rows.layer_rows(result) if by is By.layer else rows.rollup_rows(result, by.value)
     if format is Format.json:
-        emit(text.to_json({**rows.analysis_doc(result, by.value),
+        emit(text.to_json({**rows.analysis_doc(result, by.value), **extra,
                            "conventions": conventions.as_dict()}), output)
     elif format is Format.csv:
         emit(text.to_csv(table), output)
@@ -211,6 +218,30 @@ def build_cmd(
         import torch
 
         torch.save(module, save)
+
+
+@app.command()
+def inspect(
+    model: Annotated[str, typer.Argument(help="package.module:factory returning a torch.nn.Module.")],
+    input: Annotated[str, typer.Option("--input", help="Input HxWxC.")] = "224x224x3",
+    dtype: DtypeOpt = None, batch: BatchOpt = 1, memory: MemoryOpt = "unfused",
+    format: FormatOpt = Format.table, output: OutOpt = None, by: ByOpt = By.layer,
+    emit_spec: Annotated[Optional[str], typer.Option("--emit-spec", help="Write the model as a spec file.")] = None,
+):
+    """Analyze a real torch.nn.Module (traced with torch.fx, or module hooks as a fallback)."""
+    from .spec.load import parse_input
+
+    bridge = _bridge()
+    result, method = bridge.inspect_module(bridge.load_factory(model), parse_input(input),
+                                           dtype=dtype or "fp32", batch=batch, memory=memory)
+    if method == "hooks":
+        sys.stderr.write("archcalc: note: torch.fx could not trace this model; traced leaf "
+                         "modules with hooks (functional ops such as + and * are not seen)\n")
+    if emit_spec:
+        from .spec.emit import spec_yaml
+
+        emit(spec_yaml(result.network), emit_spec)
+    _emit_analysis(result, format, output, by, traced_with=method)
 
 
 def _bridge():

@@ -67,11 +67,23 @@ class GraphBuilder:
         self._nodes: list[Node] = []
         self._shapes: dict[str, Shape] = {INPUT: input_shape}
         self._blocks: list[BlockInfo] = []
+        self._outputs: dict[str, str] = {INPUT: INPUT}
         self.block = ""
 
     def begin_block(self, info: BlockInfo) -> None:
         self._blocks.append(info)
         self.block = info.name
+
+    def end_block(self, output: str) -> None:
+        """Record the current block's output tensor, for later references by block name."""
+        self._outputs[self.block] = output
+
+    def ref(self, block: str) -> str:
+        """The output tensor of an earlier block (``input``: the network input)."""
+        if block not in self._outputs:
+            raise ArchcalcError(f"unknown layer reference {block!r} (refer to an earlier "
+                                f"layer's name, or 'input')")
+        return self._outputs[block]
 
     def shape(self, tensor: str) -> Shape:
         return self._shapes[tensor]

@@ -49,7 +49,7 @@ def analysis_table(a: Analysis) -> Table:
     for label, justify in (("layer", "left"), ("op", "left"), ("shape", "left"),
                            ("params", "right"), ("MACs", "right"), ("FLOPs", "right"),
                            ("bytes", "right"), ("FLOP/B", "right")):
-        table.add_column(label, justify=justify)
+        table.add_column(label, justify=justify, no_wrap=label in ("layer", "shape"))
     blocks = {b.key: b for b in a.by_block()}
     for i, r in enumerate(a.records):
         moved = r.bytes_read + r.bytes_written

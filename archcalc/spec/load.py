@@ -21,7 +21,7 @@ KEY_ALIASES = {
     "padding": "p", "expand": "t", "expansion": "t", "expand_ratio": "t", "expanded": "exp",
     "out_channels": "out", "channels": "out", "ratio": "r", "repeat": "n",
 }
-LAYER_KEYS = ("name", "n", "scale")
+LAYER_KEYS = ("name", "n", "scale", "input")
 TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "description",
             "references")
 DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
@@ -81,13 +81,12 @@ def _check_value(value, annotation: str, meta, ctx: _Ctx, path: str):
     elif base == "str":
         if not isinstance(value, str):
             raise ctx.error(path, f"expected a string, got {value!r}")
-        choices = meta.get("choices")
-        if choices and value not in choices:
-            raise ctx.error(path, f"expected one of {', '.join(choices)}, got {value!r}")
-        return value
-    if minimum is not None and value < minimum:
+    elif minimum is not None and value < minimum:
         word = "positive" if minimum == 1 else f">= {minimum}"
         raise ctx.error(path, f"must be {word}, got {value!r}")
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ctx.error(path, f"expected one of {', '.join(map(str, choices))}, got {value!r}")
     return value
 
 
@@ -151,12 +150,17 @@ def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
     repeat = extras.get("n", extras.get("repeat", 1))
     repeat = _check_value(repeat, "int", {"minimum": 1}, ctx, field_path(path, "n"))
     name = extras.get("name")
-    if name is not None and (not isinstance(name, str) or not name or "." in name):
-        raise ctx.error(field_path(path, "name"), f"expected a name without dots, got {name!r}")
+    if name is not None and (not isinstance(name, str) or not name or "." in name
+                             or name == "input"):
+        raise ctx.error(field_path(path, "name"),
+                        f"expected a name without dots (not 'input'), got {name!r}")
     scale = extras.get("scale", "no" if kind == "linear" else "yes")
     scale = {True: "yes", False: "no"}.get(scale, scale)
     _check_value(scale, "str", {"choices": SCALE_CHOICES}, ctx, field_path(path, "scale"))
-    return LayerSpec(kind, params, repeat, name, scale, (ctx.source, ctx.line(path), path))
+    source = extras.get("input")
+    if source is not None:
+        _check_value(source, "str", {}, ctx, field_path(path, "input"))
+    return LayerSpec(kind, params, repeat, name, scale, source, (ctx.source, ctx.line(path), path))
 
 
 def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, int, int]:

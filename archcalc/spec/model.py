@@ -14,7 +14,9 @@ class LayerSpec:
 
     ``scale`` says how the width multiplier applies to its channel fields: ``yes``, ``no``
     (fixed, e.g. a classifier) or ``up`` (only when α > 1, MobileNetV2's last conv).
-    ``where`` is ``(source, line, field path)`` for error messages.
+    ``input`` names an earlier layer whose output this layer reads instead of the previous
+    layer's (``input`` itself: the network input).  ``where`` is ``(source, line, field
+    path)`` for error messages.
     """
 
     kind: str
@@ -22,6 +24,7 @@ class LayerSpec:
     repeat: int = 1
     name: str | None = None
     scale: str = "yes"
+    input: str | None = None
     where: tuple = (None, None, None)
 
     def text(self) -> str:

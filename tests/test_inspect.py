@@ -1,0 +1,64 @@
+"""Importing real torch modules (torch.fx, hooks fallback) into archcalc's analysis."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import archcalc  # noqa: E402
+from archcalc import ArchcalcError, bridge_api  # noqa: E402
+from archcalc.zoo import zoo_names  # noqa: E402
+
+from . import user_models  # noqa: E402
+
+
+@pytest.mark.parametrize("name", zoo_names())
+def test_torch_built_zoo_modules_round_trip(name):
+    spec = archcalc.analyze(f"zoo:{name}")
+    inspected, method = bridge_api.inspect_module(bridge_api.to_module(f"zoo:{name}"))
+    assert method == "fx"
+    assert inspected.totals == spec.totals  # params, MACs, FLOPs, bytes and peak memory
+
+
+def test_user_written_model_equals_its_spec():
+    inspected, method = bridge_api.inspect_module(user_models.TinyNet(), (32, 32, 3))
+    spec = archcalc.analyze("conv(out=16,s=2,act=hswish), ir(t=4,out=16,se=0.25,act=hswish),"
+                            " pool(global), linear(out=10)", input=(32, 32, 3))
+    assert method == "fx"
+    assert inspected.totals == spec.totals
+    assert sum(p.numel() for p in user_models.TinyNet().parameters()) == spec.totals.params
+
+
+def test_chunk_and_cat():
+    a, _ = bridge_api.inspect_module(user_models.SplitNet(), (5, 5, 16))
+    assert [r.op for r in a.records] == ["split", "split", "conv", "act", "concat"]
+    assert a.totals.params == 8 * 8 + 8
+
+
+def test_hooks_fallback_when_fx_cannot_trace():
+    a, method = bridge_api.inspect_module(user_models.Gated(), (8, 8, 3))
+    assert method == "hooks"
+    assert [r.op for r in a.records] == ["conv", "bn"]
+    assert a.totals.params == sum(p.numel() for p in user_models.Gated().parameters())
+
+
+def test_unsupported_modules_are_named():
+    with pytest.raises(ArchcalcError) as exc:
+        bridge_api.inspect_module(user_models.WithLSTM(), (8, 8, 3))
+    assert "rnn" in str(exc.value) and "LSTM" in str(exc.value)
+
+
+def test_inspect_cli_emits_a_spec_that_analyzes_the_same(cli, tmp_path):
+    out_spec = tmp_path / "tiny.yaml"
+    code, out, err = cli("inspect", "tests.user_models:TinyNet", "--input", "32x32x3",
+                         "--emit-spec", out_spec, "--format", "json")
+    assert code == 0, err
+    import json
+    doc = json.loads(out)
+    assert doc["traced_with"] == "fx"
+    again = archcalc.analyze(out_spec)
+    assert again.totals.as_dict() == doc["totals"]
+
+
+def test_inspect_cli_bad_target(cli):
+    code, _, err = cli("inspect", "no_such_pkg:factory")
+    assert code == 2 and "cannot load" in err and len(err.strip().splitlines()) == 1
