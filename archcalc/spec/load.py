@@ -81,7 +81,7 @@ def _check_value(value, annotation: str, meta, ctx: _Ctx, path: str):
     elif base == "str":
         if not isinstance(value, str):
             raise ctx.error(path, f"expected a string, got {value!r}")
-    elif minimum is not None and value < minimum:
+    if base != "str" and minimum is not None and value < minimum:
         word = "positive" if minimum == 1 else f">= {minimum}"
         raise ctx.error(path, f"must be {word}, got {value!r}")
     choices = meta.get("choices")
