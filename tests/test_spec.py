@@ -78,3 +78,49 @@ def test_errors_name_file_line_and_field(tmp_path, text, where):
     with pytest.raises(ArchcalcError) as exc:
         archcalc.analyze(p)
     assert str(exc.value).replace(str(tmp_path) + "/", "").startswith(where)
+
+
+GRAPH = """\
+input: [8, 8, 16]
+defaults: {norm: none}
+layers:
+  - conv: {out: 16, act: none, name: c1}
+  - bn: {name: b1}
+  - act: relu
+  - pool: {name: p}
+  - conv: {out: 4, k: 1, bias: true, act: none}
+  - act: hsigmoid
+  - mul: {other: b1, name: m}
+  - add: {other: input}
+  - channel_split: {half: 1, input: m, name: s}
+  - concat: {other: s}
+  - channel_shuffle: {g: 2}
+"""
+
+
+def test_graph_primitives_and_references(tmp_path):
+    p = tmp_path / "g.yaml"
+    p.write_text(GRAPH)
+    a = archcalc.analyze(p)
+    by_name = {r.name: r for r in a.records}
+    assert a.network.nodes[6].inputs == ("b1.bn", "act5.act")      # mul: b1 · gate
+    assert a.network.nodes[7].inputs == ("input", "m.scale")       # add: input + m
+    assert a.network.nodes[8].inputs == ("m.scale",)               # split reads m
+    assert by_name["concat9.concat"].out_shape.c == 16
+    assert a.totals.params == 16 * 16 * 9 + 32 + 16 * 4 + 4
+
+
+def test_unknown_reference(tmp_path):
+    p = tmp_path / "r.yaml"
+    p.write_text("input: [8, 8, 4]\nlayers:\n  - conv: {out: 4}\n  - add: {other: nowhere}\n")
+    with pytest.raises(ArchcalcError, match=r"r.yaml:4: layers\[1\].add: unknown layer reference 'nowhere'"):
+        archcalc.analyze(p)
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v3_small", "shufflenet_v2_x1_0", "resnet18"])
+def test_emitted_spec_round_trips(tmp_path, name):
+    from archcalc.spec.emit import spec_yaml
+    a = archcalc.analyze(f"zoo:{name}")
+    p = tmp_path / "e.yaml"
+    p.write_text(spec_yaml(a.network))
+    assert archcalc.analyze(p).totals == a.totals
