@@ -48,7 +48,11 @@ def load_factory(target: str):
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as exc:
         raise ArchcalcError(f"cannot load {target!r}: {exc}", field="MODEL") from None
-    model = obj if isinstance(obj, torch.nn.Module) else obj()
+    try:
+        model = obj if isinstance(obj, torch.nn.Module) else obj()
+    except Exception as exc:  # noqa: BLE001 - the user's factory may raise anything
+        raise ArchcalcError(f"calling {target!r} failed: {type(exc).__name__}: {exc}",
+                            field="MODEL") from None
     if not isinstance(model, torch.nn.Module):
         raise ArchcalcError(f"{target!r} gave a {type(model).__name__}, not a torch.nn.Module",
                             field="MODEL")

@@ -287,13 +287,18 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and aborts
-        import click
-
-        if isinstance(exc, click.ClickException):
-            sys.stderr.write(f"archcalc: error: {exc.format_message()}\n")
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:
+        try:  # typer >= 0.28 vendors click; older typer uses click itself
+            from typer import TyperException as UsageProblem
+        except ImportError:
+            from click import ClickException as UsageProblem
+        if not isinstance(exc, UsageProblem):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(exc.format_message() + "\n")
+            sys.exit(0)
+        sys.stderr.write(f"archcalc: error: {exc.format_message()}\n")
+        sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

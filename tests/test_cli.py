@@ -121,3 +121,23 @@ def test_compare_imports_no_heavy_modules():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert not set(proc.stdout.split()) & {"torch", "fvcore", "pandas", "sympy", "plotly", "numpy"}
+
+
+@pytest.mark.parametrize("args, expect", [
+    (("analyze", "conv(out=8)", "--format", "xml"), "Invalid value for '--format'"),
+    (("analyze",), "Missing argument"),
+    (("frobnicate",), "No such command"),
+])
+def test_usage_errors_are_one_line(cli, args, expect):
+    code, out, err = cli(*args)
+    assert code == 2 and expect in err and len(err.strip().splitlines()) == 1
+
+
+def test_to_frame():
+    import archcalc
+    frame = archcalc.analyze("ir(t=6,out=24)", input=(56, 56, 24)).to_frame()
+    assert list(frame.columns[:4]) == ["name", "block", "op", "category"]
+    assert int(frame["params"].sum()) == 8832
+    comparison = archcalc.compare(["conv(out=24)", "dwsep(out=24)"], input=(56, 56, 24)).to_frame()
+    assert comparison["params"].tolist() == [5232, 888]
+    assert comparison["macs_ratio"].tolist()[0] == 1.0
