@@ -129,11 +129,6 @@ class Analysis:
         } for r in self.records])
 
 
-OP_NAMES = {"Conv2d": "conv", "BatchNorm2d": "bn", "Activation": "act", "Linear": "linear",
-            "Pool2d": "pool", "Add": "add", "Scale": "mul", "Concat": "concat",
-            "ChannelSplit": "split", "ChannelShuffle": "shuffle"}
-
-
 def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
                     memory: str = "unfused", spec_text: str = "",
                     description: str = "") -> Analysis:
@@ -152,7 +147,7 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
     for node, (read, written) in zip(net.nodes, moved):
         cost = op_cost(node.op, node.in_shapes, node.out_shape, batch)
         records.append(LayerRecord(
-            node.name, node.block, OP_NAMES[type(node.op).__name__], node.op.category,
+            node.name, node.block, node.op.kind, node.op.category,
             node.in_shapes[0], node.out_shape, cost,
             width * (read + cost.params), width * written))
     peak, at = peak_activations(net, batch)

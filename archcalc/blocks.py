@@ -345,37 +345,38 @@ class Act:
         return g.add(f"{name}.act", Activation(self.fn), x)
 
 
-@block("add")
 @dataclass(frozen=True)
-class AddLayer:
-    """Residual add of the layer named ``other`` and this layer's input."""
+class _Binary:
+    """An op on an earlier layer's output (``other``, or ``input``) and this layer's input."""
 
     other: str = param(REQUIRED)
 
     def expand(self, g, x, name, ctx):
-        return g.add(f"{name}.add", Add(), g.ref(self.other), x)
+        return g.add(f"{name}.{self.suffix}", self.op(), g.ref(self.other), x)
+
+
+@block("add")
+@dataclass(frozen=True)
+class AddLayer(_Binary):
+    """Residual add of the layer named ``other`` and this layer's input."""
+
+    op, suffix = Add, "add"
 
 
 @block("mul", "scale")
 @dataclass(frozen=True)
-class MulLayer:
+class MulLayer(_Binary):
     """Channel scaling of the layer named ``other`` by this layer's ``(C, 1, 1)`` input."""
 
-    other: str = param(REQUIRED)
-
-    def expand(self, g, x, name, ctx):
-        return g.add(f"{name}.scale", Scale(), g.ref(self.other), x)
+    op, suffix = Scale, "scale"
 
 
 @block("concat")
 @dataclass(frozen=True)
-class ConcatLayer:
+class ConcatLayer(_Binary):
     """Channel concatenation: the layer named ``other`` first, then this layer's input."""
 
-    other: str = param(REQUIRED)
-
-    def expand(self, g, x, name, ctx):
-        return g.add(f"{name}.concat", Concat(), g.ref(self.other), x)
+    op, suffix = Concat, "concat"
 
 
 @block("channel_split")

@@ -51,6 +51,8 @@ def _check_window(x: Shape, k, s, p, d, what: str) -> None:
 class Conv2d:
     """2-D convolution; ``groups == cin == cout`` is a depthwise convolution."""
 
+    kind = "conv"
+
     cin: object
     cout: object
     k: object
@@ -87,6 +89,8 @@ class Conv2d:
 class BatchNorm2d:
     """Batch normalisation in inference form: per channel scale and shift (affine)."""
 
+    kind = "bn"
+
     c: object
     category = "batch norm"
 
@@ -97,6 +101,8 @@ class BatchNorm2d:
 @dataclass(frozen=True)
 class Activation:
     """Elementwise nonlinearity: one of :data:`ACTIVATIONS`."""
+
+    kind = "act"
 
     fn: str
 
@@ -112,6 +118,8 @@ class Activation:
 class Linear:
     """Fully connected layer on the flattened input (``c·h·w`` features); output ``(out, 1, 1)``."""
 
+    kind = "linear"
+
     fin: object
     fout: object
     bias: bool = True
@@ -124,6 +132,8 @@ class Linear:
 @dataclass(frozen=True)
 class Pool2d:
     """Average or max pooling over ``k×k`` windows; ``k=None`` is global average pooling."""
+
+    kind = "pool"
 
     mode: str = "avg"
     k: object = None
@@ -150,6 +160,8 @@ class Pool2d:
 class Add:
     """Elementwise sum of two equal shapes (the residual connection)."""
 
+    kind = "add"
+
     category = "add"
 
     def out_shape(self, a: Shape, b: Shape) -> Shape:
@@ -162,6 +174,8 @@ class Add:
 class Scale:
     """Channel-wise product ``x · gate`` with a ``(c, 1, 1)`` gate (squeeze-excite)."""
 
+    kind = "mul"
+
     category = "mul"
 
     def out_shape(self, x: Shape, gate: Shape) -> Shape:
@@ -172,6 +186,8 @@ class Scale:
 class Concat:
     """Channel concatenation of two tensors of equal spatial size."""
 
+    kind = "concat"
+
     category = "concat"
 
     def out_shape(self, a: Shape, b: Shape) -> Shape:
@@ -181,6 +197,8 @@ class Concat:
 @dataclass(frozen=True)
 class ChannelSplit:
     """Take channel half ``half`` (0 or 1) of the input: a view, no data moves."""
+
+    kind = "split"
 
     half: int
     category = "split"
@@ -195,6 +213,8 @@ class ChannelSplit:
 @dataclass(frozen=True)
 class ChannelShuffle:
     """ShuffleNet's channel shuffle with ``groups`` groups: a copy, no arithmetic."""
+
+    kind = "shuffle"
 
     groups: int
     category = "shuffle"
