@@ -73,14 +73,15 @@ def emit(text: str, output: Optional[str]) -> None:
     os.replace(tmp, output)
 
 
-def render(renderable, min_width: int = 100) -> str:
-    """A rich renderable as text: colours on a terminal, plain when redirected."""
+def render(renderable, output: Optional[str] = None, min_width: int = 100) -> str:
+    """A rich renderable as text: colours on a terminal, plain in a file or a pipe."""
+    import io
+
     from rich.console import Console
 
-    console = Console(record=True, width=max(min_width, Console().width),
-                      file=open(os.devnull, "w"))
+    console = Console(record=True, width=max(min_width, Console().width), file=io.StringIO())
     console.print(renderable)
-    return console.export_text(styles=sys.stdout.isatty())
+    return console.export_text(styles=not output and sys.stdout.isatty())
 
 
 @app.command()
@@ -118,7 +119,7 @@ def compare(
         if by is not By.layer:
             tables += [rollup_table(a, rows.rollup_rows(a, by.value), by.value)
                        for a in result.analyses]
-        emit("".join(render(t) for t in tables), output)
+        emit("".join(render(t, output) for t in tables), output)
 
 
 @app.command()
@@ -154,7 +155,7 @@ def _emit_analysis(result, format: Format, output, by: By, **extra) -> None:
         from .report.table import analysis_table, rollup_table
 
         emit(render(analysis_table(result) if by is By.layer
-                    else rollup_table(result, table, by.value)), output)
+                    else rollup_table(result, table, by.value), output), output)
 
 
 @app.command()
@@ -190,7 +191,7 @@ def check(
         emit(text.to_csv(rows) if format is Format.csv else text.to_markdown(rows), output)
     else:
         full = all_rows or len(results) == 1
-        emit("".join(render(present.check_table(r, only_mismatches=not full), 150)
+        emit("".join(render(present.check_table(r, only_mismatches=not full), output, 150)
                      if full or not r.ok else present.summary_line(r) + "\n"
                      for r in results), output)
     if not all(r.ok for r in results):
@@ -276,7 +277,7 @@ def zoo(format: FormatOpt = Format.table, output: OutOpt = None):
     else:
         from .report.table import zoo_table
 
-        emit(render(zoo_table(table)), output)
+        emit(render(zoo_table(table), output), output)
 
 
 def main() -> None:

@@ -44,7 +44,8 @@ def main(runs: int = 5) -> None:
     from archcalc.zoo import zoo_names
 
     torch.set_num_threads(1)
-    print(f"median of {runs} runs, seconds; ratio = archcalc / tool (lower is faster)")
+    print(f"median of {runs} runs, seconds; ratio = archcalc / tool (lower is faster); "
+          "heap = peak Python allocations in MiB (tracemalloc; torch tensors not included)")
     print(f"{'network':22s} {'archcalc':>9s} {'fvcore':>9s} {'ratio':>7s} {'FlopCtr':>9s} "
           f"{'ratio':>7s} {'archcalc MiB':>13s} {'fvcore MiB':>11s}")
     ratios = []
