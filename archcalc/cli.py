@@ -266,8 +266,8 @@ def zoo(format: FormatOpt = Format.table, output: OutOpt = None):
     from . import api
     from .report import rows, text
 
-    result = api.compare(["zoo:all"])
-    table = rows.zoo_rows(result)
+    names = api.expand_zoo_all("zoo:all")
+    table = rows.zoo_rows(api.compare(names), [api.load(name) for name in names])
     if format is Format.json:
         emit(text.to_json(table), output)
     elif format is Format.csv:

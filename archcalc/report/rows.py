@@ -61,8 +61,17 @@ def comparison_rows(c: Comparison) -> list[dict]:
             for a, r in zip(c.analyses, c.ratios())]
 
 
-def zoo_rows(c: Comparison) -> list[dict]:
-    """The zoo listing: name, what it is, and its exact totals."""
+WIDTH_RULES = {1: "int(c·α)"}
+
+
+def width_rule(rounding: int) -> str:
+    """The channel rounding rule a spec's ``multipliers.rounding`` stands for."""
+    return WIDTH_RULES.get(rounding, f"multiple of {rounding}, ≤10% down")
+
+
+def zoo_rows(c: Comparison, specs) -> list[dict]:
+    """The zoo listing: name, exact totals, width-multiplier rule and description."""
     return [{"name": f"zoo:{a.name}", "params": a.totals.params, "macs": a.totals.macs,
              "flops": a.totals.flops, "peak_activation_bytes": a.totals.peak_activation_bytes,
-             "description": a.description} for a in c.analyses]
+             "width_rule": width_rule(s.rounding), "description": a.description}
+            for a, s in zip(c.analyses, specs)]

@@ -85,9 +85,10 @@ def rollup_table(a: Analysis, rows: list[dict], by: str) -> Table:
 def zoo_table(rows: list[dict]) -> Table:
     table = Table(title="archcalc zoo (224×224×3, α = 1, BN, fp32)", box=box.SIMPLE,
                   caption="use any entry as zoo:NAME in analyze and compare")
-    for label in ("entry", "params", "MACs", "FLOPs", "peak act."):
-        table.add_column(label, justify="left" if label == "entry" else "right")
+    for label in ("entry", "params", "MACs", "FLOPs", "peak act.", "width multiplier rule"):
+        table.add_column(label, justify="left" if label in ("entry", "width multiplier rule")
+                         else "right")
     for r in rows:
         table.add_row(r["name"], human(r["params"], "exact"), human(r["macs"]), human(r["flops"]),
-                      human(r["peak_activation_bytes"], "bytes"))
+                      human(r["peak_activation_bytes"], "bytes"), r["width_rule"])
     return table
