@@ -11,8 +11,7 @@ from dataclasses import dataclass, fields
 from functools import cached_property
 
 from .cost import Cost, op_cost
-from .cost.memory import POLICIES, peak_activations, traffic
-from .errors import ArchcalcError
+from .cost.memory import peak_activations, traffic
 from .ir import Network
 from .ops import Shape
 from .spec.model import DTYPE_BYTES
@@ -132,15 +131,8 @@ class Analysis:
 def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
                     memory: str = "unfused", spec_text: str = "",
                     description: str = "") -> Analysis:
-    """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy."""
-    if dtype not in DTYPE_BYTES:
-        raise ArchcalcError(f"unknown dtype {dtype!r}; expected {', '.join(DTYPE_BYTES)}",
-                            field="dtype")
-    if memory not in POLICIES:
-        raise ArchcalcError(f"unknown memory policy {memory!r}; expected {', '.join(POLICIES)}",
-                            field="memory")
-    if batch < 1:
-        raise ArchcalcError(f"batch must be positive, got {batch}", field="batch")
+    """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy
+    (validated by :class:`archcalc.Options`)."""
     width = DTYPE_BYTES[dtype]
     moved = traffic(net, memory, batch)
     records = []

@@ -7,9 +7,13 @@ import os
 from dataclasses import dataclass, replace
 
 from .analysis import Analysis, TOTAL_FIELDS, analyze_network
+from .blocks import ACT_CHOICES, NORMS
 from .build import build
+from .cost.memory import POLICIES
+from .errors import ArchcalcError
 from .spec import Spec, load_spec
 from .spec.load import replace_blocks
+from .spec.model import DTYPE_BYTES
 
 DEFAULT_INPUT = (56, 56, 24)
 DEFAULT_LAYER = ("MobileNetV2 Table 2, the second 56×56×24 bottleneck (stride 1, 24 → 24 "
@@ -37,6 +41,19 @@ class Options:
     memory: str = "unfused"
     fold_bn: bool = False
     replace: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self):
+        choices = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES),
+                   "memory": POLICIES}
+        for key, allowed in choices.items():
+            value = getattr(self, key)
+            if value is not None and value not in allowed:
+                raise ArchcalcError(f"expected one of {', '.join(allowed)}, got {value!r}",
+                                    field=f"--{key}")
+        for key, value in (("width", self.width), ("resolution", self.resolution),
+                           ("batch", self.batch)):
+            if value is not None and not value > 0:
+                raise ArchcalcError(f"must be positive, got {value!r}", field=f"--{key}")
 
     def apply(self, spec: Spec) -> Spec:
         """The spec with these options applied."""

@@ -20,15 +20,18 @@ def check(ref, options: Options | None = None, **kwargs) -> CheckResult:
 __all__ = ["CheckResult", "check", "cross_check", "inspect_module", "load_factory", "to_module"]
 
 
-def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None, dtype: str = "fp32",
-                   batch: int = 1, memory: str = "unfused"):
+def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
+                   options: Options | None = None, **kwargs):
     """Analyze a real ``torch.nn.Module``: traced into archcalc's IR (torch.fx, or module hooks
-    where fx cannot trace), then costed like any spec.  Returns ``(Analysis, method)``."""
+    where fx cannot trace), then costed like any spec (``dtype``, ``batch`` and ``memory`` of
+    :class:`Options` apply).  Returns ``(Analysis, method)``."""
     from .analysis import analyze_network
     from .bridge.fx_import import network_from_module
 
+    opts = options or Options(**kwargs)
     net, method = network_from_module(module, input_hwc, name)
-    return analyze_network(net, dtype=dtype, batch=batch, memory=memory, spec_text=net.name), method
+    return analyze_network(net, dtype=opts.dtype or "fp32", batch=opts.batch, memory=opts.memory,
+                           spec_text=net.name), method
 
 
 def load_factory(target: str):

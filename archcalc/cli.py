@@ -233,8 +233,9 @@ def inspect(
     from .spec.load import parse_input
 
     bridge = _bridge()
+    opts = _options(None, None, None, None, None, dtype, batch, memory, False, None)
     result, method = bridge.inspect_module(bridge.load_factory(model), parse_input(input),
-                                           dtype=dtype or "fp32", batch=batch, memory=memory)
+                                           options=opts)
     if method == "hooks":
         sys.stderr.write("archcalc: note: torch.fx could not trace this model; traced leaf "
                          "modules with hooks (functional ops such as + and * are not seen)\n")

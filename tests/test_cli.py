@@ -92,8 +92,13 @@ def test_bad_spec_files(cli, tmp_path, case):
     (("missing.yaml",), "no such spec file"),
     (("zoo:nonet",), "unknown zoo entry"),
     (("conv(out=8)", "--input", "8x8"), "expected [H, W, C]"),
-    (("conv(out=8)", "--dtype", "fp64"), "dtype"),
-    (("conv(out=8)", "--memory", "cached"), "memory policy"),
+    (("conv(out=8)", "--dtype", "fp64"), "--dtype: expected one of fp32"),
+    (("conv(out=8)", "--memory", "cached"), "--memory: expected one of unfused, fused"),
+    (("conv(out=8)", "--norm", "layer"), "--norm: expected one of bn, none"),
+    (("conv(out=8)", "--act", "gelu"), "--act: expected one of relu"),
+    (("conv(out=8)", "--width-mult", "0"), "--width: must be positive"),
+    (("conv(out=8)", "--replace", "dwsep"), "expected OLD=NEW"),
+    (("conv(out=8)", "--replace", "dwsep=convolutionz"), "unknown block 'convolutionz'"),
 ])
 def test_bad_inline_and_options(cli, args, expect):
     code, out, err = cli("analyze", *args)
