@@ -62,3 +62,11 @@ def test_inspect_cli_emits_a_spec_that_analyzes_the_same(cli, tmp_path):
 def test_inspect_cli_bad_target(cli):
     code, _, err = cli("inspect", "no_such_pkg:factory")
     assert code == 2 and "cannot load" in err and len(err.strip().splitlines()) == 1
+
+
+def test_every_unsupported_call_is_named_once():
+    with pytest.raises(ArchcalcError) as exc:
+        bridge_api.inspect_module(user_models.Unsupported(), (8, 8, 3))
+    message = str(exc.value)
+    assert message.startswith("cannot import: norm (unsupported module type GroupNorm)")
+    assert message.count("unsupported") == 1  # the einsum and add downstream are not noise

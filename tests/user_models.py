@@ -88,3 +88,16 @@ class WithLSTM(nn.Module):
     def forward(self, x):
         y = self.conv(x).flatten(2).permute(2, 0, 1)
         return self.rnn(y)[0]
+
+
+class Unsupported(nn.Module):
+    """Two unsupported calls, the second downstream of the first."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.norm = nn.GroupNorm(2, 4)
+
+    def forward(self, x):
+        y = self.norm(self.conv(x))
+        return torch.einsum("nchw->nhwc", y) + 1

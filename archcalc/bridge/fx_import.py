@@ -118,7 +118,9 @@ class _Importer:
     def _block(self, node, path: str) -> None:
         stack = list(node.meta.get("nn_module_stack", {}))
         block = path.rsplit(".", 1)[0] if "." in path else (stack[-1] if stack else path)
-        if block not in self.blocks:
+        if block in self.blocks:
+            self.g.block = block
+        else:
             self.blocks.add(block)
             self.g.begin_block(BlockInfo(block, "torch", block))
 
@@ -126,7 +128,7 @@ class _Importer:
         self._block(node, path)
         name = self.g.add(path, op, *(self.tensor[a.name] for a in args))
         expected = _shape(node.meta["tensor_meta"])
-        if self.g.shape(name) != expected and not isinstance(op, (Linear, Pool2d)):
+        if self.g.shape(name) != expected:
             raise ArchcalcError(f"shape {self.g.shape(name)} differs from torch's {expected}")
         self.tensor[node.name] = name
 
@@ -138,6 +140,13 @@ class _Importer:
         return f"{stack[-1]}.{node.name}" if stack else node.name
 
     def visit(self, node) -> None:
+        if any(n.name not in self.tensor and n.name not in self.chunks
+               for n in node.all_input_nodes):
+            # downstream of an unsupported call, which is already reported; shapes are
+            # unknown here, but a module's type can still be checked
+            if node.op == "call_module":
+                module_op(self.gm.get_submodule(node.target))
+            return
         if node.op == "placeholder":
             self.tensor[node.name] = INPUT
         elif node.op == "output":
