@@ -20,7 +20,8 @@ def configs(draw):
     w = draw(st.integers(1, 13))
     c = draw(st.sampled_from([1, 2, 3, 4, 6, 8, 12, 16]))
     kind = draw(st.sampled_from(["conv", "dw", "pw", "dwsep", "ir", "se", "basic", "bottleneck",
-                                 "shuffle", "linear", "pool"]))
+                                 "shuffle", "linear", "pool", "bn", "act", "channel_split",
+                                 "channel_shuffle", "add", "mul", "concat"]))
     k = draw(st.integers(1, 7))
     s = draw(st.integers(1, 3))
     d = draw(st.integers(1, 3))
@@ -54,6 +55,22 @@ def configs(draw):
         text = f"shuffle(out={out},s={s})" if s > 1 else f"shuffle(out={out})"
     elif kind == "linear":
         text = f"linear(out={out},bias={str(draw(st.booleans())).lower()},act={act})"
+    elif kind == "bn":
+        text = "bn"
+    elif kind == "act":
+        text = f"act({act})"
+    elif kind == "channel_split":
+        c = 2 * c
+        text = f"channel_split(half={draw(st.integers(0, 1))})"
+    elif kind == "channel_shuffle":
+        g = draw(st.sampled_from([x for x in (1, 2, 3, 4) if c % x == 0]))
+        text = f"channel_shuffle(g={g})"
+    elif kind == "add":
+        text = f"conv(out={c},k={k},d={d},name=a), add(other=input)"
+    elif kind == "mul":
+        text = f"pool(global), pw(out={c},act={act}), mul(other=input)"
+    elif kind == "concat":
+        text = f"pw(out={out}), concat(other=input)"
     else:
         pool = draw(st.sampled_from(["global", "avg", "max"]))
         text = "pool(global)" if pool == "global" else f"pool({pool},k={k},s={s},p={min(k // 2, 1)})"
