@@ -47,7 +47,7 @@ def main(runs: int = 5) -> None:
     print(f"median of {runs} runs, seconds; ratio = archcalc / tool (lower is faster); "
           "heap = peak Python allocations in MiB (tracemalloc; torch tensors not included)")
     print(f"{'network':22s} {'archcalc':>9s} {'fvcore':>9s} {'ratio':>7s} {'FlopCtr':>9s} "
-          f"{'ratio':>7s} {'archcalc MiB':>13s} {'fvcore MiB':>11s}")
+          f"{'ratio':>7s} {'archcalc heap':>13s} {'fvcore heap':>11s}")
     ratios = []
     for name in zoo_names():
         ref = f"zoo:{name}"
