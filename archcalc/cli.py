@@ -155,7 +155,7 @@ def _emit_analysis(result, format: Format, output, by: By, **extra) -> None:
         from .report.table import analysis_table, rollup_table
 
         emit(render(analysis_table(result) if by is By.layer
-                    else rollup_table(result, table, by.value), output), output)
+                    else rollup_table(result, table, by.value), output, 124), output)
 
 
 @app.command()

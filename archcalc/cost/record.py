@@ -19,6 +19,3 @@ class Cost:
 
     def __add__(self, other: "Cost") -> "Cost":
         return Cost(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Cost)))
-
-    def __radd__(self, other):
-        return self if other == 0 else NotImplemented

@@ -37,6 +37,7 @@ def analysis_doc(a: Analysis, by: str = "layer") -> dict:
            "output": hwc(a.network.output_shape), "dtype": a.dtype, "batch": a.batch,
            "memory": a.memory, "totals": a.totals.as_dict(),
            "arithmetic_intensity": a.totals.arithmetic_intensity, "peak_at": a.peak_at,
+           "blocks": [{"name": b.name, "kind": b.kind, "spec": b.text} for b in a.network.blocks],
            "layers": layer_rows(a)}
     if by != "layer":
         doc[f"by_{by}"] = rollup_rows(a, by)

@@ -49,8 +49,9 @@ def analysis_table(a: Analysis) -> Table:
     for label, justify in (("layer", "left"), ("op", "left"), ("shape", "left"),
                            ("params", "right"), ("MACs", "right"), ("FLOPs", "right"),
                            ("bytes", "right"), ("FLOP/B", "right")):
-        table.add_column(label, justify=justify, no_wrap=label in ("layer", "shape"))
+        table.add_column(label, justify=justify, no_wrap=True)
     blocks = {b.key: b for b in a.by_block()}
+    spec_of = {b.name: b.text for b in a.network.blocks}
     for i, r in enumerate(a.records):
         moved = r.bytes_read + r.bytes_written
         table.add_row(r.name, r.category, _shape_arrow(r), human(r.params), human(r.macs),
@@ -60,7 +61,8 @@ def analysis_table(a: Analysis) -> Table:
         b = blocks[r.block]
         if last_of_block and b.layers > 1:
             moved = b.bytes_read + b.bytes_written
-            table.add_row(f"[bold]{r.block}[/bold]", "[dim]block[/dim]", "",
+            table.add_row(f"[bold]{r.block}[/bold]", "[dim]block[/dim]",
+                          f"[dim]{spec_of.get(r.block, '')}[/dim]",
                           human(b.cost.params), human(b.cost.macs), human(b.cost.flops),
                           human(moved, "bytes"),
                           human(b.cost.flops / moved if moved else 0.0, "intensity"),
