@@ -61,7 +61,7 @@ def test_check_json_and_exit_zero(cli):
     assert spec["fvcore_skipped"] == {"aten::add": 1, "aten::hardsigmoid": 1,
                                       "aten::hardswish": 2, "aten::mul": 1}
     skipped = [r for r in spec["rows"] if r["fvcore_expected"] is None]
-    assert skipped and all("no fvcore handle" in r["note"] for r in skipped)
+    assert skipped and all("not counted by fvcore" in r["note"] for r in skipped)
 
 
 def test_build_print(cli):

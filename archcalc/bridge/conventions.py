@@ -12,17 +12,6 @@ from __future__ import annotations
 
 from ..analysis import LayerRecord
 
-FVCORE_SKIPS = {
-    "act": "no fvcore handle",
-    "add": "no fvcore handle",
-    "mul": "no fvcore handle",
-    "pool": "no fvcore handle",
-    "concat": "ignored by fvcore",
-    "split": "ignored by fvcore",
-    "shuffle": "ignored by fvcore",
-}
-
-
 def fvcore_expected(r: LayerRecord):
     """What fvcore must report for this layer, or ``None`` where it counts nothing."""
     if r.op in ("conv", "linear"):
@@ -39,7 +28,7 @@ def fvcore_note(r: LayerRecord) -> str:
         return f"MACs (archcalc FLOPs add {bias:,} for bias)" if bias else "MACs"
     if fvcore_expected(r) is not None:
         return "2 per element" if r.op == "bn" else "1 per input element"
-    return f"{FVCORE_SKIPS[r.op]}; archcalc: {r.flops:,} FLOPs"
+    return f"not counted by fvcore; archcalc: {r.flops:,} FLOPs"
 
 
 def torch_expected(r: LayerRecord):

@@ -36,7 +36,7 @@ def summary_line(result) -> str:
         + ("" if result.totals_ok else "; tool totals differ from the per-layer sums"))
     return (f"{result.name}: {len(result.rows)} layers, {verdict} · fvcore total "
             f"{result.fvcore_total:,}, FlopCounterMode {result.torch_total:,}, numel "
-            f"{result.numel_total:,} · ops without an fvcore handle: {skipped}")
+            f"{result.numel_total:,} · ops fvcore reported without a handle: {skipped}")
 
 
 LEGEND = ("Δ: tool − archcalc under the tool's convention (= exact). fvcore counts conv/linear "
