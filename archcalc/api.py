@@ -17,7 +17,9 @@ from .spec.model import DTYPE_BYTES
 
 DEFAULT_INPUT = (56, 56, 24)
 DEFAULT_LAYER = ("MobileNetV2 Table 2, the second 56×56×24 bottleneck (stride 1, 24 → 24 "
-                 "channels), ReLU6, BN")
+                 "channels), ReLU6, BN. At equal channels the t = 6 inverted residual costs more "
+                 "than a standard conv; MobileNetV2 saves by keeping bottlenecks thin (24 channels "
+                 "at 56×56 where MobileNetV1 carries 128).")
 DEFAULT_CANDIDATES = ("conv(out=24,k=3)", "dwsep(out=24,k=3)", "ir(t=6,out=24,k=3)")
 DEFAULT_ACT = "relu6"
 
