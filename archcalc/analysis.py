@@ -2,26 +2,37 @@
 
 Per-layer records are rolled up per block, per op category and for the whole network.  Bytes
 are activation elements moved (see :mod:`archcalc.cost.memory`) plus weights read, times the
-dtype's bytes per element.  Nothing here formats numbers.
+dtype's bytes per element.  Every derived quantity (total bytes, arithmetic intensity in
+FLOP/byte, shares of the network total, ratios to a baseline) is computed here, once, as
+plain rows of exact numbers; presenters only format them.  Undefined quantities (a ratio to
+a zero baseline, the intensity of an op that moves no bytes) are ``None``, never NaN.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 
 from .cost import Cost, op_cost
-from .cost.memory import peak_activations, traffic
+from .cost.memory import live_profile, peak_activations, traffic
 from .ir import Network
 from .ops import Shape
 from .spec.model import DTYPE_BYTES
 
 TOTAL_FIELDS = ("params", "macs", "flops", "bytes_read", "bytes_written", "peak_activation_bytes")
+RATIO_FIELDS = TOTAL_FIELDS + ("bytes", "arithmetic_intensity")
+GROUPINGS = ("layer", "block", "op")
+
+
+def _ratio(num, den):
+    """``num / den``, or ``None`` when the denominator is zero."""
+    return num / den if den else None
 
 
 @dataclass(frozen=True)
 class LayerRecord:
-    """One primitive op: where it sits, its shapes and its exact costs."""
+    """One primitive op: where it sits, its shapes, its exact costs and the activation bytes
+    live while it runs."""
 
     name: str
     block: str
@@ -32,6 +43,7 @@ class LayerRecord:
     cost: Cost
     bytes_read: object
     bytes_written: object
+    live_activation_bytes: object
 
     @property
     def params(self):
@@ -44,6 +56,15 @@ class LayerRecord:
     @property
     def flops(self):
         return self.cost.flops
+
+    @property
+    def bytes(self):
+        return self.bytes_read + self.bytes_written
+
+    @property
+    def arithmetic_intensity(self):
+        """FLOPs per byte moved (``None`` for an op that moves nothing)."""
+        return _ratio(self.flops, self.bytes)
 
 
 @dataclass(frozen=True)
@@ -62,12 +83,12 @@ class Totals:
         return self.bytes_read + self.bytes_written
 
     @property
-    def arithmetic_intensity(self) -> float:
+    def arithmetic_intensity(self):
         """FLOPs per byte moved."""
-        return self.flops / self.bytes if self.bytes else 0.0
+        return _ratio(self.flops, self.bytes)
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: getattr(self, k) for k in TOTAL_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,10 @@ class Rollup:
     cost: Cost
     bytes_read: object
     bytes_written: object
+
+    @property
+    def bytes(self):
+        return self.bytes_read + self.bytes_written
 
 
 @dataclass(frozen=True)
@@ -116,16 +141,80 @@ class Analysis:
         """Rolled up by op category (``conv 1x1``, ``conv dw 3x3``, ``fully connected`` ...)."""
         return self._rollup(lambda r: r.category)
 
-    def to_frame(self):
-        """One row per op as a pandas DataFrame (pandas imported here, lazily)."""
+    def _shares(self, params, macs) -> dict:
+        t = self.totals
+        return {"params_share": _ratio(params, t.params), "macs_share": _ratio(macs, t.macs)}
+
+    def layer_rows(self) -> list[dict]:
+        """One row per op: shapes, exact costs, bytes, intensity, shares, live activations."""
+        return [{"name": r.name, "block": r.block, "op": r.op, "category": r.category,
+                 "in_shape": r.in_shape, "out_shape": r.out_shape, "params": r.params,
+                 "macs": r.macs, "flops": r.flops, "bytes_read": r.bytes_read,
+                 "bytes_written": r.bytes_written, "bytes": r.bytes,
+                 "arithmetic_intensity": r.arithmetic_intensity,
+                 **self._shares(r.params, r.macs),
+                 "live_activation_bytes": r.live_activation_bytes} for r in self.records]
+
+    def rollup_rows(self, by: str) -> list[dict]:
+        """Per block (``block`` and its ``spec`` text) or per op ``category``, with shares (0..1)."""
+        groups = self.by_block() if by == "block" else self.by_category()
+        spec_of = {b.name: b.text for b in self.network.blocks}
+        key = "block" if by == "block" else "category"
+        return [{key: g.key, **({"spec": spec_of.get(g.key, "")} if by == "block" else {}),
+                 "layers": g.layers, "params": g.cost.params, "macs": g.cost.macs,
+                 "flops": g.cost.flops, "bytes_read": g.bytes_read,
+                 "bytes_written": g.bytes_written, "bytes": g.bytes,
+                 "arithmetic_intensity": _ratio(g.cost.flops, g.bytes),
+                 **self._shares(g.cost.params, g.cost.macs)} for g in groups]
+
+    def rows(self, by: str = "layer") -> list[dict]:
+        """The rows of one grouping: ``layer``, ``block`` or ``op``."""
+        return self.layer_rows() if by == "layer" else self.rollup_rows(by)
+
+    def total_row(self) -> dict:
+        """The network totals as a row, in the same fields as :meth:`rows`."""
+        t = self.totals
+        return {**t.as_dict(), "layers": len(self.records), "bytes": t.bytes,
+                "arithmetic_intensity": t.arithmetic_intensity, "params_share": 1.0,
+                "macs_share": 1.0}
+
+    def to_frame(self, by: str = "layer"):
+        """The rows of one grouping as a pandas DataFrame (pandas imported here, lazily)."""
         import pandas as pd
 
-        return pd.DataFrame([{
-            "name": r.name, "block": r.block, "op": r.op, "category": r.category,
-            "in_shape": str(r.in_shape), "out_shape": str(r.out_shape),
-            "params": r.params, "macs": r.macs, "flops": r.flops,
-            "bytes_read": r.bytes_read, "bytes_written": r.bytes_written,
-        } for r in self.records])
+        return pd.DataFrame(self.rows(by))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several analyses side by side; ratios are relative to the first (the baseline)."""
+
+    analyses: tuple[Analysis, ...]
+    note: str = ""
+
+    @property
+    def baseline(self) -> Analysis:
+        return self.analyses[0]
+
+    def ratios(self) -> list[dict]:
+        """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``) / the
+        baseline's; ``None`` where the baseline's is zero."""
+        base = self.baseline.totals
+        return [{k: _ratio(getattr(a.totals, k), getattr(base, k)) for k in RATIO_FIELDS}
+                for a in self.analyses]
+
+    def summary_rows(self) -> list[dict]:
+        """One row per candidate: totals, bytes, intensity and ``<field>_ratio`` columns."""
+        return [{"name": a.name, "input": a.network.input_shape, **a.totals.as_dict(),
+                 "bytes": a.totals.bytes, "arithmetic_intensity": a.totals.arithmetic_intensity,
+                 **{f"{k}_ratio": v for k, v in r.items()}}
+                for a, r in zip(self.analyses, self.ratios())]
+
+    def to_frame(self):
+        """One row per candidate with totals and ratios (pandas imported lazily)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary_rows())
 
 
 def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
@@ -135,13 +224,14 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
     (validated by :class:`archcalc.Options`)."""
     width = DTYPE_BYTES[dtype]
     moved = traffic(net, memory, batch)
+    live = live_profile(net, batch)
     records = []
-    for node, (read, written) in zip(net.nodes, moved):
+    for node, (read, written), elements in zip(net.nodes, moved, live):
         cost = op_cost(node.op, node.in_shapes, node.out_shape, batch)
         records.append(LayerRecord(
             node.name, node.block, node.op.kind, node.op.category,
             node.in_shapes[0], node.out_shape, cost,
-            width * (read + cost.params), width * written))
-    peak, at = peak_activations(net, batch)
+            width * (read + cost.params), width * written, width * elements))
+    peak, at = peak_activations(net, live, batch)
     return Analysis(net.name, net, tuple(records), dtype, batch, memory, width * peak, at,
                     spec_text, description)

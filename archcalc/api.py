@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from .analysis import Analysis, TOTAL_FIELDS, analyze_network
+from .analysis import Analysis, Comparison, analyze_network
 from .blocks import ACT_CHOICES, NORMS
 from .build import build
 from .cost.memory import POLICIES
@@ -94,29 +94,6 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
     return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
                            memory=opts.memory, description=spec.description,
                            spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Several analyses side by side; ratios are relative to the first (the baseline)."""
-
-    analyses: tuple[Analysis, ...]
-    note: str = ""
-
-    def ratios(self) -> list[dict[str, float]]:
-        """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``) / the baseline's."""
-        base = self.analyses[0].totals
-        keys = TOTAL_FIELDS + ("bytes", "arithmetic_intensity")
-        return [{k: getattr(a.totals, k) / getattr(base, k) if getattr(base, k) else float("nan")
-                 for k in keys} for a in self.analyses]
-
-    def to_frame(self):
-        """One row per candidate with totals and ratios (pandas imported lazily)."""
-        import pandas as pd
-
-        return pd.DataFrame([{"name": a.name, **a.totals.as_dict(),
-                              **{f"{k}_ratio": v for k, v in r.items()}}
-                             for a, r in zip(self.analyses, self.ratios())])
 
 
 def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:

@@ -7,23 +7,19 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from .errors import ArchcalcError
+from .report.registry import FORMATS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Exact parameter, MAC, FLOP and memory costs of neural-network specs.")
 
 
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
+Format = Enum("Format", {name: name for name in FORMATS}, type=str)
 
 
 class By(str, Enum):
@@ -41,11 +37,15 @@ DtypeOpt = Annotated[Optional[str], typer.Option("--dtype", help="fp32, fp16, bf
 BatchOpt = Annotated[int, typer.Option("--batch", min=1, help="Batch size N.")]
 MemoryOpt = Annotated[str, typer.Option("--memory", help="Traffic policy: unfused or fused.")]
 FoldOpt = Annotated[bool, typer.Option("--fold-bn", help="Fold BN into the preceding conv.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-OutOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="Write to FILE.")]
+FormatOpt = Annotated[Optional[Format], typer.Option(
+    "--format", "-f", help="Output format (default: from the -o suffix, else table).")]
+OutOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="Write to FILE (atomically).")]
 ByOpt = Annotated[By, typer.Option("--by", help="Group by layer, block or op kind.")]
 ReplaceOpt = Annotated[Optional[list[str]], typer.Option(
     "--replace", help="Swap block kinds, e.g. dwsep=conv (repeatable).")]
+PlotlyOpt = Annotated[str, typer.Option(
+    "--plotly-js", help="HTML: 'embed' plotly.js (default), or a file name beside the report "
+                        "to share one copy between reports.")]
 
 
 def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace):
@@ -58,30 +58,46 @@ def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn,
                    replace=tuple(parse_replace(r) for r in replace or ()))
 
 
-def emit(text: str, output: Optional[str]) -> None:
-    """Print, or write ``output`` atomically (never a half-written file)."""
-    if not output:
-        sys.stdout.write(text)
-        return
-    directory = os.path.dirname(os.path.abspath(output))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".archcalc-")
-    except OSError as exc:
-        raise ArchcalcError(f"cannot write output ({exc.strerror})", source=output) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, output)
+def _command() -> str:
+    import shlex
+
+    return "archcalc " + shlex.join(sys.argv[1:])
 
 
-def render(renderable, output: Optional[str] = None, min_width: int = 100) -> str:
-    """A rich renderable as text: colours on a terminal, plain in a file or a pipe."""
-    import io
+def show(doc, format: Optional[Format], output: Optional[str], plotly_js: str = "embed") -> None:
+    """Present ``doc`` in the chosen format (or the one ``output``'s suffix names) and print
+    it or write it atomically."""
+    from .report import registry
+    from .report.document import View
 
-    from rich.console import Console
+    fmt = registry.format_for(format.value if format else None, output)
+    if fmt == "html" and plotly_js != "embed":
+        _share_plotly_js(plotly_js, output)
+    if output:
+        view = View(width=120, plotlyjs=plotly_js)
+    else:
+        from rich.console import Console
 
-    console = Console(record=True, width=max(min_width, Console().width), file=io.StringIO())
-    console.print(renderable)
-    return console.export_text(styles=not output and sys.stdout.isatty())
+        view = View(width=Console().width, color=sys.stdout.isatty(), plotlyjs=plotly_js)
+    registry.write(registry.present(fmt, doc, view), output)
+
+
+def _share_plotly_js(name: str, output: Optional[str]) -> None:
+    """Write plotly.js as ``name`` beside the report unless it is already there."""
+    from .report import registry
+    from .report.html import plotly_js
+
+    if "/" in name or name.startswith("."):
+        raise ArchcalcError("expected a file name beside the report", field="--plotly-js")
+    path = os.path.join(os.path.dirname(os.path.abspath(output or ".")), name)
+    if not os.path.exists(path):
+        registry.write(plotly_js(), path)
+
+
+def _report(result, by: By, detail: bool, title: str = "archcalc compare", **extra):
+    from .report.document import Report
+
+    return Report(result, by.value, detail, title, _command(), **extra)
 
 
 @app.command()
@@ -90,36 +106,42 @@ def compare(
         help="Inline blocks, spec files or zoo:NAME; none: the embedded default.")] = None,
     input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
-    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
+    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Print closed forms (SymPy).")] = False,
+    plotly_js: PlotlyOpt = "embed",
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     if symbolic:
+        from .report import registry
         from .report.symbolic import closed_form_text
 
-        emit(closed_form_text(), output)
+        registry.write(closed_form_text(), output)
         return
     from . import api
-    from .report import rows, text
 
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace))
-    if format is Format.json:
-        emit(text.to_json(rows.comparison_doc(result, by.value)), output)
-    elif format is Format.csv:
-        emit(text.to_csv(rows.comparison_rows(result)), output)
-    elif format is Format.markdown:
-        from . import conventions
-        emit(text.to_markdown(rows.comparison_rows(result), result.note, conventions.FOOTER), output)
-    else:
-        from .report.table import comparison_table, rollup_table
+    show(_report(result, by, False), format, output, plotly_js)
 
-        tables = [comparison_table(result)]
-        if by is not By.layer:
-            tables += [rollup_table(a, rows.rollup_rows(a, by.value), by.value)
-                       for a in result.analyses]
-        emit("".join(render(t, output) for t in tables), output)
+
+@app.command()
+def report(
+    candidates: Annotated[Optional[list[str]], typer.Argument(
+        help="Inline blocks, spec files or zoo:NAME; none: the embedded default.")] = None,
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
+    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
+    output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
+):
+    """A review report of the candidates: HTML with charts (default) or an XLSX workbook."""
+    from . import api
+
+    result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
+                                                    dtype, batch, memory, fold_bn, replace))
+    if format is None and not output:
+        format = Format("html")
+    show(_report(result, By.layer, False, "archcalc report"), format, output, plotly_js)
 
 
 @app.command()
@@ -127,35 +149,17 @@ def analyze(
     spec: Annotated[str, typer.Argument(help="Spec file, inline block or zoo:NAME.")],
     input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
-    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
+    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
+    plotly_js: PlotlyOpt = "embed",
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
 
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
                                         memory, fold_bn, replace))
-    _emit_analysis(result, format, output, by)
-
-
-def _emit_analysis(result, format: Format, output, by: By, **extra) -> None:
-    """One analysis in the chosen format; ``extra`` fields go into the JSON document."""
-    from . import conventions
-    from .report import rows, text
-
-    table = rows.layer_rows(result) if by is By.layer else rows.rollup_rows(result, by.value)
-    if format is Format.json:
-        emit(text.to_json({**rows.analysis_doc(result, by.value), **extra,
-                           "conventions": conventions.as_dict()}), output)
-    elif format is Format.csv:
-        emit(text.to_csv(table), output)
-    elif format is Format.markdown:
-        emit(text.to_markdown(table, result.name, conventions.FOOTER), output)
-    else:
-        from .report.table import analysis_table, rollup_table
-
-        emit(render(analysis_table(result) if by is By.layer
-                    else rollup_table(result, table, by.value), output, 124), output)
+    show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), format, output,
+         plotly_js)
 
 
 @app.command()
@@ -163,37 +167,26 @@ def check(
     specs: Annotated[list[str], typer.Argument(help="Spec files, inline blocks, zoo:NAME or zoo:all.")],
     input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
     norm: NormOpt = None, act: ActOpt = None, batch: BatchOpt = 1, fold_bn: FoldOpt = False,
-    replace: ReplaceOpt = None, format: FormatOpt = Format.table, output: OutOpt = None,
+    replace: ReplaceOpt = None, format: FormatOpt = None, output: OutOpt = None,
     all_rows: Annotated[bool, typer.Option("--all-rows", help="Every layer, also with several specs.")] = False,
 ):
     """Build real torch modules and prove the counts against fvcore, FlopCounterMode and numel.
 
     Exit 0 when every layer agrees exactly, 1 otherwise."""
     from . import api
-    from .report import check as present, text
+    from .report.document import CheckReport
 
     opts = _options(input, width_mult, resolution, norm, act, None, batch, "unfused", fold_bn,
                     replace)
     refs = [name for ref in specs for name in api.expand_zoo_all(ref)]
+    analyses = [api.analyze(ref, opts) for ref in refs]
     cross_check = _bridge().cross_check
-    results = []
-    if len(refs) > 1 and format is Format.table:
+    if len(analyses) > 1 and sys.stderr.isatty():
         from rich.progress import track
 
-        for ref in track(refs, description="checking", transient=True, console=_stderr()):
-            results.append(cross_check(api.analyze(ref, opts)))
-    else:
-        results = [cross_check(api.analyze(ref, opts)) for ref in refs]
-    if format is Format.json:
-        emit(text.to_json(present.check_doc(results)), output)
-    elif format in (Format.csv, Format.markdown):
-        rows = [row for r in results for row in present.check_rows(r)]
-        emit(text.to_csv(rows) if format is Format.csv else text.to_markdown(rows), output)
-    else:
-        full = all_rows or len(results) == 1
-        emit("".join(render(present.check_table(r, only_mismatches=not full), output, 150)
-                     if full or not r.ok else present.summary_line(r) + "\n"
-                     for r in results), output)
+        analyses = track(analyses, description="checking", transient=True, console=_stderr())
+    results = tuple(cross_check(a) for a in analyses)
+    show(CheckReport(results, all_rows, _command()), format, output)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 
@@ -208,17 +201,21 @@ def build_cmd(
     save: Annotated[Optional[str], typer.Option("--save", help="Save the eval-mode module (torch.save).")] = None,
 ):
     """Build the torch.nn.Module for a spec (one module per archcalc layer)."""
-    from . import api
-
     opts = _options(input, width_mult, resolution, norm, act, None, 1, "unfused", fold_bn, replace)
     module = _bridge().to_module(spec, opts)
     params = sum(p.numel() for p in module.parameters())
     if print_ or not save:
-        emit(f"{module}\n# {params:,} parameters (sum of numel)\n", None)
+        sys.stdout.write(f"{module}\n# {params:,} parameters (sum of numel)\n")
     if save:
+        import io
+
         import torch
 
-        torch.save(module, save)
+        from .report import registry
+
+        buf = io.BytesIO()
+        torch.save(module, buf)
+        registry.write(buf.getvalue(), save)
 
 
 @app.command()
@@ -226,10 +223,12 @@ def inspect(
     model: Annotated[str, typer.Argument(help="package.module:factory returning a torch.nn.Module.")],
     input: Annotated[str, typer.Option("--input", help="Input HxWxC.")] = "224x224x3",
     dtype: DtypeOpt = None, batch: BatchOpt = 1, memory: MemoryOpt = "unfused",
-    format: FormatOpt = Format.table, output: OutOpt = None, by: ByOpt = By.layer,
+    format: FormatOpt = None, output: OutOpt = None, by: ByOpt = By.layer,
     emit_spec: Annotated[Optional[str], typer.Option("--emit-spec", help="Write the model as a spec file.")] = None,
 ):
     """Analyze a real torch.nn.Module (traced with torch.fx, or module hooks as a fallback)."""
+    from .analysis import Comparison
+    from .report import registry
     from .spec.load import parse_input
 
     bridge = _bridge()
@@ -242,8 +241,9 @@ def inspect(
     if emit_spec:
         from .spec.emit import spec_yaml
 
-        emit(spec_yaml(result.network), emit_spec)
-    _emit_analysis(result, format, output, by, traced_with=method)
+        registry.write(spec_yaml(result.network), emit_spec)
+    show(_report(Comparison((result,)), by, True, "archcalc inspect",
+                 meta=(("traced_with", method),)), format, output)
 
 
 def _bridge():
@@ -262,23 +262,15 @@ def _stderr():
 
 
 @app.command()
-def zoo(format: FormatOpt = Format.table, output: OutOpt = None):
+def zoo(format: FormatOpt = None, output: OutOpt = None):
     """List the zoo entries with their exact params and MACs (224×224×3, α = 1)."""
     from . import api
-    from .report import rows, text
+    from .report.rows import zoo_listing
 
     names = api.expand_zoo_all("zoo:all")
-    table = rows.zoo_rows(api.compare(names), [api.load(name) for name in names])
-    if format is Format.json:
-        emit(text.to_json(table), output)
-    elif format is Format.csv:
-        emit(text.to_csv(table), output)
-    elif format is Format.markdown:
-        emit(text.to_markdown(table, "archcalc zoo"), output)
-    else:
-        from .report.table import zoo_table
-
-        emit(render(zoo_table(table), output), output)
+    show(_report(api.compare(names), By.layer, False,
+                 "archcalc zoo (224×224×3, α = 1, BN, fp32): use any entry as zoo:NAME",
+                 listing=zoo_listing(api.load(name) for name in names)), format, output)
 
 
 def main() -> None:

@@ -40,8 +40,9 @@ def test_analyze_json_shape(cli):
 
 def test_analyze_csv_markdown_and_output_file(cli, tmp_path):
     code, out, _ = cli("analyze", "dwsep(out=64)", "--input", "112x112x32", "-f", "csv")
-    assert out.splitlines()[0].startswith("name,op,block,category,in_shape")
-    assert len(out.splitlines()) == 1 + 6
+    lines = out.splitlines()
+    assert lines[0].startswith("candidate,row,name,block,op,category,in_shape")
+    assert len(lines) == 1 + 6 + 1 and lines[-1].startswith("dwsep(out=64),total,")
     target = tmp_path / "r.md"
     code, out, _ = cli("analyze", "dwsep(out=64)", "-f", "markdown", "-o", target)
     assert code == 0 and out == "" and target.read_text().count("\n| dwsep0.") == 6

@@ -112,4 +112,7 @@ def test_zoo_command_and_zoo_all(cli):
     assert code == 0 and len(out.splitlines()) == 1 + len(zoo_names())
     assert "zoo:resnet50,25557032,4089184256" in out
     code, out, _ = cli("compare", "zoo:all", "--format", "csv")
-    assert code == 0 and len(out.splitlines()) == 1 + len(zoo_names())
+    totals = [line for line in out.splitlines() if ",total," in line]
+    assert code == 0 and [t.split(",")[0] for t in totals] == [
+        archcalc.load(f"zoo:{n}").name for n in zoo_names()]
+    assert "resnet50,total,,,,,,,25557032,4089184256," in out

@@ -23,6 +23,28 @@ class CheckRow:
     note: str
 
     @property
+    def numel_delta(self) -> int:
+        return self.numel - self.params
+
+    @property
+    def fvcore_delta(self) -> int | None:
+        """fvcore's count minus its expectation; ``None`` where fvcore counts nothing here."""
+        if self.fvcore_expected is None and not self.fvcore:
+            return None
+        return self.fvcore - (self.fvcore_expected or 0)
+
+    @property
+    def torch_delta(self) -> int:
+        return self.torch - self.torch_expected
+
+    def as_dict(self) -> dict:
+        return {"layer": self.layer, "op": self.op, "params": self.params, "numel": self.numel,
+                "numel_delta": self.numel_delta, "fvcore_expected": self.fvcore_expected,
+                "fvcore": self.fvcore, "fvcore_delta": self.fvcore_delta,
+                "torch_expected": self.torch_expected, "torch": self.torch,
+                "torch_delta": self.torch_delta, "ok": self.ok, "note": self.note}
+
+    @property
     def ok(self) -> bool:
         return (self.params == self.numel and self.fvcore == (self.fvcore_expected or 0)
                 and self.torch == self.torch_expected)

@@ -44,23 +44,38 @@ def traffic(net: Network, policy: str, batch=1) -> list[tuple[object, object]]:
     return out
 
 
-def peak_activations(net: Network, batch=1) -> tuple[object, str]:
-    """Largest sum of live activation elements over the sequential schedule, and the node
-    where it occurs.  A tensor lives from its producer to its last reader (the network output
-    to the end); views share their source's storage."""
+def live_profile(net: Network, batch=1) -> list:
+    """Live activation elements while each node runs, in one pass over birth/death events.
+
+    A tensor lives from its producer to its last reader (the network output to the end);
+    views share their source's storage, the network input is live from the start."""
     roots = _roots(net)
-    size = {INPUT: net.input_shape.numel, **{n.name: n.out_shape.numel for n in net.nodes
-                                             if not is_view(n.op)}}
+    n = len(net.nodes)
     last = {INPUT: 0}
     for i, node in enumerate(net.nodes):
         last.setdefault(roots[node.name], i)
         for t in node.inputs:
             last[roots[t]] = max(last[roots[t]], i)
-    last[roots[net.output]] = len(net.nodes)
-    born = {INPUT: 0, **{n.name: i for i, n in enumerate(net.nodes) if not is_view(n.op)}}
-    best, where = size[INPUT], INPUT
+    last[roots[net.output]] = n
+    delta = [0] * (n + 2)
+    delta[0] += net.input_shape.numel
+    delta[last[INPUT] + 1] -= net.input_shape.numel
     for i, node in enumerate(net.nodes):
-        live = sum(size[t] for t in size if born[t] <= i <= last[t])
-        if live > best:
-            best, where = live, node.name
-    return batch * best, where
+        if not is_view(node.op):
+            delta[i] += node.out_shape.numel
+            delta[last[node.name] + 1] -= node.out_shape.numel
+    live, running = [], 0
+    for i in range(n):
+        running += delta[i]
+        live.append(batch * running)
+    return live
+
+
+def peak_activations(net: Network, live: list, batch=1) -> tuple[object, str]:
+    """The largest live set of ``live`` (from :func:`live_profile`), or the input alone, and
+    the node where it occurs."""
+    best, where = batch * net.input_shape.numel, INPUT
+    for node, elements in zip(net.nodes, live):
+        if elements > best:
+            best, where = elements, node.name
+    return best, where

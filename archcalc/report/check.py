@@ -1,32 +1,26 @@
-"""Presenters for the cross-check (archcalc vs fvcore, FlopCounterMode and numel)."""
+"""The cross-check (archcalc vs fvcore, FlopCounterMode and numel) as tables and documents."""
 
 from __future__ import annotations
 
-from rich import box
-from rich.table import Table
+from .columns import Column
+from .document import CheckReport, Section
 
-from .units import human
-
-
-def check_rows(result) -> list[dict]:
-    return [{"spec": result.name, "layer": r.layer, "op": r.op, "params": r.params,
-             "numel": r.numel, "fvcore_expected": r.fvcore_expected, "fvcore": r.fvcore,
-             "torch_expected": r.torch_expected, "torch": r.torch, "ok": r.ok, "note": r.note}
-            for r in result.rows]
-
-
-def check_doc(results) -> dict:
-    return {"ok": all(r.ok for r in results), "specs": [{
-        "name": r.name, "ok": r.ok, "totals_ok": r.totals_ok, "layers": len(r.rows),
-        "mismatches": len(r.mismatches), "fvcore_total": r.fvcore_total,
-        "torch_total": r.torch_total, "numel_total": r.numel_total,
-        "fvcore_skipped": dict(r.fvcore_skipped), "rows": check_rows(r)} for r in results]}
-
-
-def _delta(expected, got) -> str:
-    if expected is None:
-        return "skip" if not got else f"+{got:,}"
-    return "=" if expected == got else f"{got - expected:+,}"
+COLUMNS = (
+    Column("layer", "layer", "text", wrap=True),
+    Column("op", "op", "text", drop=2),
+    Column("params", "params", "int"),
+    Column("numel_delta", "Δ numel", "delta"),
+    Column("fvcore", "fvcore", "int"),
+    Column("fvcore_delta", "Δ", "delta"),
+    Column("torch", "torch", "int"),
+    Column("torch_delta", "Δ", "delta"),
+    Column("ok", "", "ok"),
+    Column("note", "fvcore convention", "text", drop=1, wrap=True),
+)
+LEGEND = ("Δ: tool − archcalc under the tool's convention (= exact; – not counted by the tool). "
+          "fvcore counts conv/linear MACs, BN 2/elt, adaptive avg pool 1/input elt and skips "
+          "elementwise ops; FlopCounterMode counts 2·MACs of conv/matmul only; numel is "
+          "sum(p.numel()).")
 
 
 def summary_line(result) -> str:
@@ -39,23 +33,28 @@ def summary_line(result) -> str:
             f"{result.numel_total:,} · ops fvcore reported without a handle: {skipped}")
 
 
-LEGEND = ("Δ: tool − archcalc under the tool's convention (= exact). fvcore counts conv/linear "
-          "MACs, BN 2/elt, adaptive avg pool 1/input elt and skips elementwise ops; "
-          "FlopCounterMode counts 2·MACs of conv/matmul only; numel is sum(p.numel()).")
-
-
-def check_table(result, only_mismatches: bool = False) -> Table:
-    table = Table(title=f"archcalc check: {result.name}",
-                  caption=f"{summary_line(result)}\n{LEGEND}", box=box.SIMPLE)
-    for label in ("layer", "op", "params", "Δ numel", "fvcore", "Δ", "torch", "Δ", "",
-                  "fvcore convention"):
-        table.add_column(label, justify="left" if label in ("layer", "op", "fvcore convention")
-                         else "right", no_wrap=label == "layer")
-    for r in result.rows:
-        if only_mismatches and r.ok:
+def check_sections(doc: CheckReport):
+    """Per result: ``(result, Section)`` with every layer (one spec, or ``all_rows``), only
+    the disagreeing layers, or ``None`` (a summary line) when all agree."""
+    full = doc.all_rows or len(doc.results) == 1
+    for r in doc.results:
+        if not full and r.ok:
+            yield r, None
             continue
-        table.add_row(r.layer, r.op, human(r.params, "exact"), _delta(r.params, r.numel),
-                      human(r.fvcore, "exact"), _delta(r.fvcore_expected, r.fvcore),
-                      human(r.torch, "exact"), _delta(r.torch_expected, r.torch),
-                      "[green]✓[/green]" if r.ok else "[red]✗[/red]", r.note)
-    return table
+        rows = [row.as_dict() for row in r.rows if full or not row.ok]
+        yield r, Section(f"archcalc check: {r.name}", COLUMNS, rows,
+                         f"{summary_line(r)}\n{LEGEND}", r.name)
+
+
+def check_doc(doc: CheckReport) -> dict:
+    return {"ok": all(r.ok for r in doc.results), "specs": [{
+        "name": r.name, "ok": r.ok, "totals_ok": r.totals_ok, "layers": len(r.rows),
+        "mismatches": len(r.mismatches), "fvcore_total": r.fvcore_total,
+        "torch_total": r.torch_total, "numel_total": r.numel_total,
+        "fvcore_skipped": dict(r.fvcore_skipped),
+        "rows": [row.as_dict() for row in r.rows]} for r in doc.results]}
+
+
+def check_rows(doc: CheckReport) -> list[dict]:
+    """Long form: one row per layer per spec."""
+    return [{"spec": r.name, **row.as_dict()} for r in doc.results for row in r.rows]

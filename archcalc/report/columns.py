@@ -1,0 +1,90 @@
+"""Every column any presenter shows, defined once: machine name, human header, unit.
+
+``key`` is the field of the analysis rows (and the CSV/JSON field name), ``header`` what a
+person reads (units in the header where the cells do not carry them), ``unit`` selects the
+formatter in :mod:`archcalc.report.units`.  ``drop`` orders the columns a narrow terminal
+gives up first (1 first, 0 never); ``ratio`` shows the row's ``<key>_ratio`` beside the value;
+``wrap`` lets a text column wrap instead of being dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .units import fmt
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    unit: str = "count"
+    drop: int = 0
+    ratio: bool = False
+    wrap: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return self.unit not in ("text", "shape")
+
+    def cell(self, row: dict, exact: bool = False) -> str:
+        """The formatted value of this column in ``row`` (``""`` where the row lacks it)."""
+        return fmt(row[self.key], self.unit, exact) if self.key in row else ""
+
+
+def col(key: str) -> Column:
+    """The column named ``key``."""
+    return COLUMNS[key]
+
+
+COLUMNS = {c.key: c for c in (
+    Column("name", "layer", "text", wrap=True),
+    Column("candidate", "candidate", "text", wrap=True),
+    Column("block", "block", "text", wrap=True),
+    Column("op", "op", "text", wrap=True),
+    Column("spec", "spec", "text", drop=2, wrap=True),
+    Column("category", "op", "text", drop=4),
+    Column("shape", "shape (H×W×C)", "text", drop=2),
+    Column("in_shape", "input (H×W×C)", "shape", drop=2),
+    Column("out_shape", "output (H×W×C)", "shape", drop=2),
+    Column("input", "input (H×W×C)", "shape", drop=6),
+    Column("layers", "layers", "int", drop=3),
+    Column("params", "params", "count"),
+    Column("params_share", "% params", "share", drop=4),
+    Column("macs", "MACs", "count"),
+    Column("macs_share", "% MACs", "share", drop=4),
+    Column("flops", "FLOPs", "count"),
+    Column("bytes_read", "bytes read", "bytes", drop=5),
+    Column("bytes_written", "bytes written", "bytes", drop=5),
+    Column("bytes", "traffic", "bytes", drop=3),
+    Column("peak_activation_bytes", "peak act.", "bytes"),
+    Column("live_activation_bytes", "live act.", "bytes", drop=5),
+    Column("arithmetic_intensity", "FLOP/B", "intensity", drop=1),
+    Column("width_rule", "width multiplier rule", "text", drop=1, wrap=True),
+    Column("description", "description", "text", drop=1, wrap=True),
+)}
+
+SUMMARY = tuple(col(k) for k in ("params", "macs", "flops", "bytes", "peak_activation_bytes",
+                                 "arithmetic_intensity"))
+LAYER = tuple(col(k) for k in ("name", "category", "shape", "params", "macs", "flops", "bytes",
+                               "arithmetic_intensity"))
+ROLLUP = tuple(col(k) for k in ("layers", "params", "params_share", "macs", "macs_share",
+                                "flops", "bytes", "arithmetic_intensity"))
+ZOO = tuple(col(k) for k in ("candidate", "params", "macs", "flops", "peak_activation_bytes",
+                             "width_rule"))
+# Long-form machine tables (CSV, XLSX): one row per layer per candidate.
+LONG = tuple(col(k) for k in ("name", "block", "op", "category", "in_shape", "out_shape",
+                              "params", "macs", "flops", "bytes_read", "bytes_written",
+                              "live_activation_bytes"))
+
+
+def with_ratio(columns) -> tuple[Column, ...]:
+    """The same columns showing each value's ratio to the baseline beside it."""
+    from dataclasses import replace
+
+    return tuple(replace(c, ratio=True) for c in columns)
+
+
+def rollup_key(by: str) -> tuple[Column, ...]:
+    """The leading columns of a ``--by block`` or ``--by op`` table."""
+    return (col("block"), col("spec")) if by == "block" else (Column("category", "op", "text"),)

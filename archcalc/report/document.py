@@ -1,0 +1,139 @@
+"""What a command hands to a presenter, and the tables every tabular presenter draws from it.
+
+A :class:`Report` holds analyses (one for ``analyze``, several for ``compare``, ``report``
+and ``zoo``) with how to group them; :func:`sections` lays it out as titled tables of
+analysis rows and :class:`Column` definitions, so the terminal, Markdown and HTML presenters
+draw the same tables.  Nothing here computes a cost: rows come from
+:mod:`archcalc.analysis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import __version__, conventions
+from ..analysis import Analysis, Comparison
+from . import columns as C
+
+
+@dataclass(frozen=True)
+class View:
+    """Presentation settings: terminal ``width`` and ``color``; ``plotlyjs`` is ``embed`` (the
+    HTML file carries plotly.js) or a relative path of a shared copy beside the report."""
+
+    width: int = 100
+    color: bool = False
+    plotlyjs: str = "embed"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Analyses to present.  ``detail``: show one analysis's rows (``analyze``) rather than
+    the side-by-side summary; ``by``: ``layer``, ``block`` or ``op``; ``listing``: extra text
+    columns per candidate (the zoo's width rule and description); ``meta``: facts about how
+    the analysis was made (``traced_with`` for imported models); ``command``: the command
+    line that produced it."""
+
+    comparison: Comparison
+    by: str = "layer"
+    detail: bool = False
+    title: str = "archcalc compare"
+    command: str = ""
+    listing: tuple[dict, ...] = ()
+    meta: tuple[tuple[str, object], ...] = ()
+    kind = "report"
+
+    @property
+    def analyses(self) -> tuple[Analysis, ...]:
+        return self.comparison.analyses
+
+    def context(self) -> str:
+        """Input, dtype, batch and traffic policy of the baseline, in one line."""
+        a = self.comparison.baseline
+        return (f"input {a.network.input_shape} · {a.dtype} · batch {a.batch} · {a.memory}"
+                + ("" if self.detail or len(self.analyses) == 1
+                   else f" · ratios to {a.name}"))
+
+    def footer(self) -> str:
+        return (f"{conventions.FOOTER}\narchcalc {__version__}"
+                + (f" · {self.command}" if self.command else ""))
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Cross-check results (:class:`archcalc.bridge.check.CheckResult`), one per spec;
+    ``all_rows`` shows every layer, else only the disagreeing ones when there are several."""
+
+    results: tuple
+    all_rows: bool = False
+    command: str = ""
+    kind = "check"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled table: columns, rows (``row`` marks ``layer``, ``block`` or ``total``
+    rows), and a caption."""
+
+    title: str
+    columns: tuple[C.Column, ...]
+    rows: list[dict]
+    caption: str = ""
+    candidate: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+
+def _with_shape(row: dict) -> dict:
+    return {**row, "shape": f"{row['in_shape']} → {row['out_shape']}"}
+
+
+def _layer_rows_with_blocks(a: Analysis) -> list[dict]:
+    """Layer rows, each multi-layer block followed by its subtotal row, then the total."""
+    blocks = {r["block"]: r for r in a.rollup_rows("block")}
+    rows = []
+    records = a.layer_rows()
+    for i, r in enumerate(records):
+        rows.append({**_with_shape(r), "row": "layer"})
+        block = blocks[r["block"]]
+        if (i + 1 == len(records) or records[i + 1]["block"] != r["block"]) and block["layers"] > 1:
+            rows.append({**block, "name": r["block"], "category": "block",
+                         "shape": block["spec"], "row": "block"})
+    rows.append({**a.total_row(), "name": "total", "row": "total"})
+    return rows
+
+
+def analysis_section(a: Analysis, by: str) -> Section:
+    """One analysis grouped ``by`` layer, block or op, ending with the network totals."""
+    t = a.totals
+    caption = (f"{a.dtype} · batch {a.batch} · {a.memory} · peak activations "
+               f"{C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}")
+    if by == "layer":
+        return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}", C.LAYER,
+                       _layer_rows_with_blocks(a), caption, a.name)
+    key = "block" if by == "block" else "category"
+    rows = [{**r, "row": by} for r in a.rollup_rows(by)]
+    rows.append({**a.total_row(), key: "total", "row": "total"})
+    return Section(f"{a.name} by {by}", C.rollup_key(by) + C.ROLLUP, rows, caption, a.name)
+
+
+def summary_section(report: Report) -> Section:
+    """Candidates side by side with ratios to the first (the zoo: with its listing columns)."""
+    rows = [{**row, "candidate": row["name"], **info, "row": "candidate"}
+            for row, info in zip(report.comparison.summary_rows(),
+                                 report.listing or [{}] * len(report.analyses))]
+    if report.listing:
+        return Section(report.title, C.ZOO, rows, report.context())
+    caption = "\n".join(([report.comparison.note] if report.comparison.note else [])
+                        + [report.context()])
+    return Section(report.title, (C.col("candidate"),) + C.with_ratio(C.SUMMARY), rows, caption)
+
+
+def sections(report: Report) -> list[Section]:
+    """The tables of a report: one analysis's rows, or the summary plus, with ``--by block``
+    or ``--by op``, each candidate's breakdown."""
+    if report.detail:
+        return [analysis_section(a, report.by) for a in report.analyses]
+    out = [summary_section(report)]
+    if report.by != "layer":
+        out += [analysis_section(a, report.by) for a in report.analyses]
+    return out

@@ -1,0 +1,56 @@
+"""JSON documents: exact integers, shapes as spec-order lists, ``null`` for undefined ratios
+(never NaN), the conventions and the producing command alongside the numbers."""
+
+from __future__ import annotations
+
+import json
+
+from .. import __version__, conventions
+from ..analysis import Analysis
+from ..ops import Shape
+from .document import CheckReport, Report
+from .rows import hwc
+
+
+def _plain(value):
+    return hwc(value) if isinstance(value, Shape) else value
+
+
+def _rows(rows) -> list[dict]:
+    return [{k: _plain(v) for k, v in r.items()} for r in rows]
+
+
+def analysis_doc(a: Analysis, by: str = "layer") -> dict:
+    doc = {"name": a.name, "spec": a.spec_text, "input": hwc(a.network.input_shape),
+           "output": hwc(a.network.output_shape), "dtype": a.dtype, "batch": a.batch,
+           "memory": a.memory, "totals": a.totals.as_dict(),
+           "arithmetic_intensity": a.totals.arithmetic_intensity, "peak_at": a.peak_at,
+           "blocks": [{"name": b.name, "kind": b.kind, "spec": b.text} for b in a.network.blocks],
+           "layers": _rows(a.layer_rows())}
+    if by != "layer":
+        doc[f"by_{by}"] = _rows(a.rollup_rows(by))
+    return doc
+
+
+def _dump(doc) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def present_report(report: Report, view) -> str:
+    c = report.comparison
+    about = {"archcalc": __version__, "command": report.command}
+    if report.listing:
+        return _dump(_rows({**row, **info} for row, info in
+                           zip(c.summary_rows(), report.listing)))
+    if report.detail:
+        return _dump({**analysis_doc(c.baseline, report.by), **dict(report.meta), **about,
+                      "conventions": conventions.as_dict()})
+    cands = [{**analysis_doc(a, report.by), "ratios": r} for a, r in zip(c.analyses, c.ratios())]
+    return _dump({"note": c.note, "baseline": c.baseline.name, "candidates": cands, **about,
+                  "conventions": conventions.as_dict()})
+
+
+def present_check(doc: CheckReport, view) -> str:
+    from .check import check_doc
+
+    return _dump(check_doc(doc))

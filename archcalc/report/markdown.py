@@ -1,0 +1,44 @@
+"""Markdown for PR descriptions and design docs: human headers, exact numbers with thousands
+separators, ratios as ``0.529×``, a bold totals row and the conventions footnote.  Names are
+escaped (``|``, newlines, HTML) so they cannot break the table."""
+
+from __future__ import annotations
+
+import html
+
+from .document import CheckReport, Report, Section, sections
+from .units import fmt
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def _cell(column, row: dict) -> str:
+    text = escape(column.cell(row, exact=True))
+    if column.ratio and f"{column.key}_ratio" in row:
+        text += f" ({fmt(row[f'{column.key}_ratio'], 'ratio')})"
+    return f"**{text}**" if row.get("row") == "total" and text else text
+
+
+def table(section: Section) -> str:
+    cols = section.columns
+    lines = [f"### {escape(section.title)}", "",
+             "| " + " | ".join(escape(c.header) for c in cols) + " |",
+             "|" + "|".join("---:" if c.numeric else "---" for c in cols) + "|"]
+    lines += ["| " + " | ".join(_cell(c, row) for c in cols) + " |" for row in section.rows]
+    if section.caption:
+        lines += ["", escape(section.caption)]
+    return "\n".join(lines) + "\n"
+
+
+def present_report(report: Report, view) -> str:
+    body = "\n".join(table(s) for s in sections(report))
+    return f"{body}\n_{escape(report.footer())}_\n"
+
+
+def present_check(doc: CheckReport, view) -> str:
+    from .check import check_sections, summary_line
+
+    return "\n".join(table(s) if s else escape(summary_line(r)) + "\n"
+                     for r, s in check_sections(doc))

@@ -1,0 +1,85 @@
+"""Rich terminal tables.  A table wider than the terminal gives up its lowest-priority columns
+first (``Column.drop``: FLOP/B, then shapes and spec text, then traffic and layer counts,
+then op kinds and shares); names wrap; the headline totals (params, MACs, FLOPs, peak activations) are never cut.  User text
+is never read as console markup."""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+from .document import CheckReport, Report, Section, sections
+from .units import fmt
+
+STYLE = {"block": "bold", "total": "bold"}
+WRAP_MIN = 24  # a wrapping name column keeps at least this width (or its longest name)
+
+
+def _console(view) -> Console:
+    return Console(record=True, width=view.width, file=io.StringIO(), color_system="truecolor",
+                   force_terminal=view.color)
+
+
+def _cell(column, row: dict) -> Text:
+    text = Text(column.cell(row, exact=row.get("row") == "total"),
+                style="dim" if row.get("row") == "block" and not column.numeric else "")
+    if column.ratio and f"{column.key}_ratio" in row:
+        text.append("\n" + fmt(row[f"{column.key}_ratio"], "ratio"), style="dim")
+    return text
+
+
+def _table(section: Section, columns, capped: bool = False) -> Table:
+    """The rich table; ``capped`` holds wrapping columns at their minimum width (to measure
+    the narrowest rendering)."""
+    table = Table(title=Text(section.title), caption=Text(section.caption), box=box.SIMPLE_HEAVY,
+                  caption_justify="left")
+    for c in columns:
+        narrowest = min(max((len(c.cell(row)) for row in section.rows), default=0), WRAP_MIN)
+        table.add_column(c.header, justify="right" if c.numeric else "left",
+                         no_wrap=not c.wrap, overflow="fold",
+                         min_width=narrowest if c.wrap else None,
+                         max_width=narrowest if c.wrap and capped else None)
+    for row in section.rows:
+        table.add_row(*(_cell(c, row) for c in columns), style=STYLE.get(row.get("row"), ""),
+                      end_section=row.get("row") == "block")
+    return table
+
+
+def fit(console: Console, section: Section) -> Table:
+    """The table with the fewest low-priority columns dropped that fits the console width."""
+    columns = list(section.columns)
+    unbounded = console.options.update(max_width=10**6)
+    for level in sorted({c.drop for c in columns if c.drop}) + [None]:
+        capped = _table(section, columns, capped=True)
+        if Measurement.get(console, unbounded, capped).maximum <= console.width or level is None:
+            break
+        columns = [c for c in columns if c.drop != level]
+    return _table(section, columns)
+
+
+def render(tables, view) -> str:
+    console = _console(view)
+    for section in tables:
+        console.print(fit(console, section))
+    return console.export_text(styles=view.color)
+
+
+def present_report(report: Report, view) -> str:
+    return render(sections(report), view)
+
+
+def present_check(doc: CheckReport, view) -> str:
+    from .check import check_sections, summary_line
+
+    console = _console(view)
+    for result, section in check_sections(doc):
+        if section is None:
+            console.print(Text(summary_line(result)))
+        else:
+            console.print(fit(console, section))
+    return console.export_text(styles=view.color)
