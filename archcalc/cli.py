@@ -64,13 +64,18 @@ def _command() -> str:
     return "archcalc " + shlex.join(sys.argv[1:])
 
 
-def show(doc, format: Optional[Format], output: Optional[str], plotly_js: str = "embed") -> None:
-    """Present ``doc`` in the chosen format (or the one ``output``'s suffix names) and print
-    it or write it atomically."""
+def _format(format: Optional[Format], output: Optional[str]) -> str:
+    """The output format: as chosen, else from ``output``'s suffix (checked before any work)."""
+    from .report import registry
+
+    return registry.format_for(format.value if format else None, output)
+
+
+def show(doc, fmt: str, output: Optional[str], plotly_js: str = "embed") -> None:
+    """Present ``doc`` in format ``fmt`` and print it or write it atomically."""
     from .report import registry
     from .report.document import View
 
-    fmt = registry.format_for(format.value if format else None, output)
     if fmt == "html" and plotly_js != "embed":
         _share_plotly_js(plotly_js, output)
     if output:
@@ -120,9 +125,10 @@ def compare(
         return
     from . import api
 
+    fmt = _format(format, output)
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace))
-    show(_report(result, by, False), format, output, plotly_js)
+    show(_report(result, by, False), fmt, output, plotly_js)
 
 
 @app.command()
@@ -137,11 +143,10 @@ def report(
     """A review report of the candidates: HTML with charts (default) or an XLSX workbook."""
     from . import api
 
+    fmt = _format(format or (None if output else Format("html")), output)
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace))
-    if format is None and not output:
-        format = Format("html")
-    show(_report(result, By.layer, False, "archcalc report"), format, output, plotly_js)
+    show(_report(result, By.layer, False, "archcalc report"), fmt, output, plotly_js)
 
 
 @app.command()
@@ -156,9 +161,10 @@ def analyze(
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
 
+    fmt = _format(format, output)
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
                                         memory, fold_bn, replace))
-    show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), format, output,
+    show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), fmt, output,
          plotly_js)
 
 
@@ -176,6 +182,7 @@ def check(
     from . import api
     from .report.document import CheckReport
 
+    fmt = _format(format, output)
     opts = _options(input, width_mult, resolution, norm, act, None, batch, "unfused", fold_bn,
                     replace)
     refs = [name for ref in specs for name in api.expand_zoo_all(ref)]
@@ -186,7 +193,7 @@ def check(
 
         analyses = track(analyses, description="checking", transient=True, console=_stderr())
     results = tuple(cross_check(a) for a in analyses)
-    show(CheckReport(results, all_rows, _command()), format, output)
+    show(CheckReport(results, all_rows, _command()), fmt, output)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
 
@@ -231,6 +238,7 @@ def inspect(
     from .report import registry
     from .spec.load import parse_input
 
+    fmt = _format(format, output)
     bridge = _bridge()
     opts = _options(None, None, None, None, None, dtype, batch, memory, False, None)
     result, method = bridge.inspect_module(bridge.load_factory(model), parse_input(input),
@@ -243,7 +251,7 @@ def inspect(
 
         registry.write(spec_yaml(result.network), emit_spec)
     show(_report(Comparison((result,)), by, True, "archcalc inspect",
-                 meta=(("traced_with", method),)), format, output)
+                 meta=(("traced_with", method),)), fmt, output)
 
 
 def _bridge():
@@ -267,10 +275,11 @@ def zoo(format: FormatOpt = None, output: OutOpt = None):
     from . import api
     from .report.rows import zoo_listing
 
+    fmt = _format(format, output)
     names = api.expand_zoo_all("zoo:all")
     show(_report(api.compare(names), By.layer, False,
                  "archcalc zoo (224×224×3, α = 1, BN, fp32): use any entry as zoo:NAME",
-                 listing=zoo_listing(api.load(name) for name in names)), format, output)
+                 listing=zoo_listing(api.load(name) for name in names)), fmt, output)
 
 
 def main() -> None:

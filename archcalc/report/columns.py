@@ -27,6 +27,10 @@ class Column:
     def numeric(self) -> bool:
         return self.unit not in ("text", "shape")
 
+    def title(self, exact: bool = False) -> str:
+        """The header; exact byte counts carry their unit in it (scaled ones in the cells)."""
+        return f"{self.header} (bytes)" if exact and self.unit == "bytes" else self.header
+
     def cell(self, row: dict, exact: bool = False) -> str:
         """The formatted value of this column in ``row`` (``""`` where the row lacks it)."""
         return fmt(row[self.key], self.unit, exact) if self.key in row else ""

@@ -51,7 +51,7 @@ class Report:
         """Input, dtype, batch and traffic policy of the baseline, in one line."""
         a = self.comparison.baseline
         return (f"input {a.network.input_shape} · {a.dtype} · batch {a.batch} · {a.memory}"
-                + ("" if self.detail or len(self.analyses) == 1
+                + ("" if self.detail or self.listing or len(self.analyses) == 1
                    else f" · ratios to {a.name}"))
 
     def footer(self) -> str:

@@ -24,7 +24,7 @@ def _cell(column, row: dict) -> str:
 def table(section: Section) -> str:
     cols = section.columns
     lines = [f"### {escape(section.title)}", "",
-             "| " + " | ".join(escape(c.header) for c in cols) + " |",
+             "| " + " | ".join(escape(c.title(exact=True)) for c in cols) + " |",
              "|" + "|".join("---:" if c.numeric else "---" for c in cols) + "|"]
     lines += ["| " + " | ".join(_cell(c, row) for c in cols) + " |" for row in section.rows]
     if section.caption:

@@ -28,15 +28,20 @@ SUFFIXES = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "mar
             ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".txt": "table"}
 
 
+BINARY = ("xlsx",)
+
+
 def format_for(fmt: str | None, output: str | None) -> str:
-    """The format asked for, else the one ``output``'s suffix names, else ``table``."""
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise ArchcalcError(f"expected one of {', '.join(FORMATS)}, got {fmt!r}",
-                                field="--format")
-        return fmt
-    suffix = os.path.splitext(output or "")[1].lower()
-    return SUFFIXES.get(suffix, "table")
+    """The format asked for, else the one ``output``'s suffix names, else ``table``; a binary
+    format without an output file is refused before any work."""
+    if fmt is None:
+        fmt = SUFFIXES.get(os.path.splitext(output or "")[1].lower(), "table")
+    if fmt not in FORMATS:
+        raise ArchcalcError(f"expected one of {', '.join(FORMATS)}, got {fmt!r}",
+                            field="--format")
+    if fmt in BINARY and not output:
+        raise ArchcalcError(f"{fmt} output needs a file: add -o FILE", field="--format")
+    return fmt
 
 
 def present(fmt: str, doc, view) -> str | bytes:
@@ -55,8 +60,6 @@ def write(data: str | bytes, output: str | None) -> None:
     temporary file behind.  A symlink's target is written and an existing file keeps its
     mode; directories, devices and FIFOs are refused."""
     if not output:
-        if isinstance(data, bytes):
-            raise ArchcalcError("binary output needs a file: add -o FILE", field="--format")
         sys.stdout.write(data)
         return
     target = os.path.realpath(output)
