@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench reports clean
+.PHONY: demo test bench reports browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,28 @@ $(VENV)/.full: pyproject.toml | $(PY)
 demo: $(VENV)/.base
 	$(VENV)/bin/archcalc compare
 
-test: $(VENV)/.full
+test: $(VENV)/.full browser
 	$(PY) -m pytest -q
+
+# Headless Chromium for the HTML report's browser test (Debian's package; needs root).
+# Where it cannot be installed, the browser test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: the browser test will be skipped"; }
 
 bench: $(VENV)/.full
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/vs_fvcore.py
+	$(PY) benchmarks/reports.py
 
 # The example reports in reports/, regenerated from the current code.
-reports: $(VENV)/.full
+# HTML examples share one plotly.js beside them (a report made without --plotly-js embeds it).
+reports: $(VENV)/.full browser
+	$(VENV)/bin/archcalc report -o reports/seed.html --plotly-js plotly.min.js
+	$(VENV)/bin/archcalc report -o reports/seed.xlsx
+	$(VENV)/bin/archcalc report zoo:mobilenet_v1 zoo:mobilenet_v2 zoo:mobilenet_v3_large -o reports/mobilenets.html --plotly-js plotly.min.js
+	$(VENV)/bin/archcalc report zoo:mobilenet_v1 zoo:mobilenet_v2 zoo:mobilenet_v3_large -o reports/mobilenets.xlsx
 	$(VENV)/bin/archcalc compare -f markdown -o reports/compare_default.md
 	$(VENV)/bin/archcalc compare zoo:mobilenet_v1 zoo:mobilenet_v2 zoo:mobilenet_v3_large zoo:resnet50 -f markdown -o reports/compare_networks.md
 	$(VENV)/bin/archcalc zoo -f markdown -o reports/zoo.md
