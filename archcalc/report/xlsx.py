@@ -1,0 +1,244 @@
+"""XLSX: a workbook a reviewer can work in, whose totals and ratios are live Excel formulas.
+
+Sheets: **Summary** (context, per candidate its settings and totals, the command and version),
+one **Layers** sheet per candidate (one row per op, exact integers; traffic = read + written
+as a formula; a ``SUBTOTAL(9, …)`` totals row that follows the autofilter; peak activations
+as ``MAX`` of the live-activation column; block subtotals below), **Compare** (totals as
+formulas over the Layers sheets, ratios to the first candidate, FLOP/byte) and
+**Conventions**.  Every number written is archcalc's exact count; the formulas only add them
+up, so editing a layer's MACs moves the Layers, Compare and Summary totals and ratios.
+
+Compare sums the Layers columns with ``SUM`` (not the filtered ``SUBTOTAL`` row), so filtering
+a Layers sheet never changes the comparison.  Block subtotals use
+``SUMPRODUCT(EXACT(block column, name) * column)``: exact, case-sensitive matching that keeps
+working when rows are sorted; ``SUMIF`` would match case-insensitively and read ``*``, ``?``,
+``~`` and a leading ``<``/``>``/``=`` in a user's block name as patterns.
+
+Written with openpyxl: it writes and reads back formulas, is already the tests' dependency
+and is pure Python.  Imported only when the xlsx format is asked for.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+
+from .. import __version__, conventions
+from ..analysis import Analysis
+from ..ops import Shape
+from . import columns as C
+from .document import Report
+from .rows import hwc
+from .units import neutralise
+
+NUMBER_FORMATS = {"count": "#,##0", "bytes": "#,##0", "int": "#,##0",
+                  "ratio": '0.000"×"', "share": "0.0%", "intensity": "0.0"}
+LAYER_COLUMNS = C.LONG[:11] + (C.col("bytes"),) + C.LONG[11:]
+SUMMED = ("params", "macs", "flops", "bytes_read", "bytes_written", "bytes")
+# The block table sits below the layers, each sum under its layer column.
+BLOCK_COLUMNS = tuple({"name": C.col("block"), "block": C.col("spec")}.get(
+    c.key, c if c.key in SUMMED else None) for c in LAYER_COLUMNS)
+SETTINGS = (C.Column("dtype", "dtype", "text"), C.Column("batch", "batch", "int"),
+            C.Column("memory", "traffic policy", "text"))
+FIRST_ROW = 2                       # first data row under a header in row 1
+FORBIDDEN = str.maketrans({ch: "_" for ch in "[]:*?/\\'"})
+MAX_WIDTH, FORMULA_WIDTH = 48, 14   # characters
+BOLD = Font(bold=True)
+
+
+class Formula(str):
+    """An Excel formula, written as is; all other text is neutralised."""
+
+
+def _cell_value(v):
+    """What openpyxl stores: formulas as formulas, shapes as ``56x56x24``, any other text
+    neutralised (so it can never start a formula), numbers unchanged."""
+    if isinstance(v, Formula):
+        return str(v)
+    if isinstance(v, Shape):
+        return "x".join(map(str, hwc(v)))
+    return neutralise(v) if isinstance(v, str) else v
+
+
+def _letters(columns) -> dict[str, str]:
+    """Column key -> sheet column letter (``None`` entries leave a gap)."""
+    return {c.key: get_column_letter(i) for i, c in enumerate(columns, 1) if c is not None}
+
+
+def _header(ws, top: int, columns) -> None:
+    for i, c in enumerate(columns, 1):
+        if c is not None:
+            ws.cell(top, i, c.header).font = BOLD
+
+
+def _rows(ws, top: int, columns, rows: list[dict]) -> int:
+    """Write ``rows`` from row ``top``, number formats by unit; returns the next free row."""
+    for r, row in enumerate(rows, top):
+        for i, c in enumerate(columns, 1):
+            if c is not None and c.key in row:
+                cell = ws.cell(r, i, _cell_value(row[c.key]))
+                cell.number_format = NUMBER_FORMATS.get(c.unit, "General")
+    return top + len(rows)
+
+
+def _table(ws, top: int, columns, rows: list[dict]) -> str:
+    """A bold header row at ``top`` and ``rows`` under it; returns the table's range."""
+    _header(ws, top, columns)
+    end = _rows(ws, top + 1, columns, rows)
+    return f"A{top}:{get_column_letter(len(columns))}{end - 1}"
+
+
+def _lines(ws, top: int, pairs) -> int:
+    """Write ``(label, text)`` pairs from row ``top``; returns the next free row."""
+    for r, (label, text) in enumerate(pairs, top):
+        ws.cell(r, 1, _cell_value(label)).font = BOLD
+        ws.cell(r, 2, _cell_value(text))
+    return top + len(pairs)
+
+
+def _display_width(value) -> int:
+    if isinstance(value, Formula) or (isinstance(value, str) and value.startswith("=")):
+        return FORMULA_WIDTH
+    if isinstance(value, (int, float)):
+        return len(f"{value:,}")
+    return max(map(len, str(value).splitlines() or [""]))
+
+
+def _fit_widths(ws, min_row: int = 1) -> None:
+    """Column widths from the longest content at or below ``min_row``, capped."""
+    for column in ws.iter_cols(min_row=min_row):
+        width = max((_display_width(c.value) for c in column if c.value is not None), default=0)
+        ws.column_dimensions[column[0].column_letter].width = min(MAX_WIDTH, width + 2)
+
+
+def sheet_name(index: int, name: str) -> str:
+    """``L<index> <name>``: without ``[]:*?/\\'``, at most 31 characters, unique by index."""
+    return f"L{index} {name.translate(FORBIDDEN)}"[:31].rstrip()
+
+
+def _range(sheet: str, letter: str, last: int) -> str:
+    return f"{quote_sheetname(sheet)}!${letter}${FIRST_ROW}:${letter}${last}"
+
+
+def last_row(a: Analysis) -> int:
+    """The last layer row of ``a``'s Layers sheet."""
+    return FIRST_ROW + len(a.records) - 1
+
+
+def _layers_sheet(wb: Workbook, title: str, a: Analysis) -> None:
+    """One candidate's layers, totals row and block subtotals."""
+    ws = wb.create_sheet(title)
+    at = _letters(LAYER_COLUMNS)
+    last = last_row(a)
+    rows = [{**r, "bytes": Formula(f"={at['bytes_read']}{i}+{at['bytes_written']}{i}")}
+            for i, r in enumerate(a.layer_rows(), FIRST_ROW)]
+    ws.auto_filter.ref = _table(ws, 1, LAYER_COLUMNS, rows)
+    span = {k: f"{at[k]}{FIRST_ROW}:{at[k]}{last}" for k in at}
+    total = {"name": "total (live act.: peak)",
+             **{k: Formula(f"=SUBTOTAL(9,{span[k]})") for k in SUMMED},
+             "live_activation_bytes": Formula(f"=MAX({span['live_activation_bytes']})")}
+    _rows(ws, last + 1, LAYER_COLUMNS, [total])
+    for cell in ws[last + 1]:
+        cell.font = BOLD
+    top = last + 3
+    blocks = [{"block": b["block"], "spec": b["spec"],
+               **{k: Formula(f"=SUMPRODUCT(EXACT(${at['block']}${FIRST_ROW}:${at['block']}${last},"
+                             f"{at['name']}{r})*{at[k]}${FIRST_ROW}:{at[k]}${last})")
+                  for k in SUMMED}}
+              for r, b in enumerate(a.rollup_rows("block"), top + 1)]
+    _table(ws, top, BLOCK_COLUMNS, blocks)
+    ws.freeze_panes = f"B{FIRST_ROW}"
+    _fit_widths(ws)
+
+
+def _ratio_column(c: C.Column) -> C.Column:
+    return C.Column(f"{c.key}_ratio", f"{c.header} ratio", "ratio")
+
+
+def compare_columns(report: Report) -> tuple[C.Column, ...]:
+    """Candidate, input, the zoo listing's text columns, then each total and its ratio."""
+    listing = tuple(C.col(k) for k in (report.listing[0] if report.listing else {})
+                    if k != "candidate")
+    return ((C.col("candidate"), C.col("input")) + listing
+            + tuple(x for c in C.SUMMARY for x in (c, _ratio_column(c))))
+
+
+def _candidate_totals(sheet: str, last: int, row: int, at: dict[str, str]) -> dict:
+    """Formulas for one Compare row: sums over its Layers sheet, FLOP/byte, ratios to row 2."""
+    col = _letters(LAYER_COLUMNS)
+    sums = {k: Formula(f"=SUM({_range(sheet, col[k], last)})")
+            for k in ("params", "macs", "flops", "bytes")}
+    peak = Formula(f"=MAX({_range(sheet, col['live_activation_bytes'], last)})")
+    flops, traffic = f"{at['flops']}{row}", f"{at['bytes']}{row}"
+    values = {**sums, "peak_activation_bytes": peak,
+              "arithmetic_intensity": Formula(f'=IF({traffic}=0,"",{flops}/{traffic})')}
+    ratios = {}
+    for c in C.SUMMARY:
+        base, cell = f"${at[c.key]}${FIRST_ROW}", f"{at[c.key]}{row}"
+        ratios[f"{c.key}_ratio"] = Formula(f'=IF(N({base})=0,"",{cell}/{base})')
+    return {**values, **ratios}
+
+
+def _compare_sheet(wb: Workbook, report: Report, titles: list[str]) -> None:
+    """One row per candidate with live totals and ratios over its Layers sheet."""
+    ws = wb.create_sheet("Compare")
+    columns = compare_columns(report)
+    at = _letters(columns)
+    rows = [{"candidate": a.name, "input": a.network.input_shape, **info,
+             **_candidate_totals(sheet, last_row(a), r, at)}
+            for r, (a, sheet, info) in enumerate(
+                zip(report.analyses, titles, report.listing or [{}] * len(titles)), FIRST_ROW)]
+    ws.auto_filter.ref = _table(ws, 1, columns, rows)
+    ws.freeze_panes = f"B{FIRST_ROW}"
+    _fit_widths(ws)
+
+
+def _summary_sheet(wb: Workbook, report: Report, at: dict[str, str]) -> None:
+    """Title, context, command and version, then each candidate's settings and totals
+    (references to the Compare sheet)."""
+    ws = wb.active
+    ws.title = "Summary"
+    ws["A1"] = _cell_value(report.title)
+    ws["A1"].font = Font(bold=True, size=14)
+    prose = ([("context", report.context())]
+             + ([("note", report.comparison.note)] if report.comparison.note else [])
+             + [(str(k), str(v)) for k, v in report.meta]
+             + [("command", report.command), ("archcalc", __version__)])
+    top = _lines(ws, 2, prose) + 1
+    columns = (C.col("candidate"), C.col("input")) + SETTINGS + C.SUMMARY
+    rows = [{"candidate": a.name, "input": a.network.input_shape, "dtype": a.dtype,
+             "batch": a.batch, "memory": a.memory,
+             **{c.key: Formula(f"=Compare!{at[c.key]}{r}") for c in C.SUMMARY}}
+            for r, a in enumerate(report.analyses, FIRST_ROW)]
+    ws.auto_filter.ref = _table(ws, top, columns, rows)
+    ws.freeze_panes = f"B{top + 1}"
+    _fit_widths(ws, min_row=top)
+
+
+def _conventions_sheet(wb: Workbook, report: Report) -> None:
+    """The counting conventions: one line per quantity, the per-op table, the footer."""
+    ws = wb.create_sheet("Conventions")
+    rules = conventions.as_dict()
+    per_op = rules.pop("per_op")
+    next_row = _lines(ws, 1, list(rules.items())) + 1
+    ops = _table(ws, next_row, [C.col(k) for k in ("op", "params", "macs", "flops")], per_op)
+    _lines(ws, ws[ops][-1][0].row + 2, [("footer", line) for line in report.footer().splitlines()])
+    _fit_widths(ws)
+
+
+def present_report(report: Report, view) -> bytes:
+    """The workbook as ``.xlsx`` bytes; ``report.by`` does not change it (it always holds
+    layers and block subtotals)."""
+    wb = Workbook()
+    titles = [sheet_name(i, a.name) for i, a in enumerate(report.analyses, 1)]
+    _summary_sheet(wb, report, _letters(compare_columns(report)))
+    _compare_sheet(wb, report, titles)
+    for title, a in zip(titles, report.analyses):
+        _layers_sheet(wb, title, a)
+    _conventions_sheet(wb, report)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
