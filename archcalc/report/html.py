@@ -1,0 +1,561 @@
+"""One self-contained, offline HTML review report with plotly charts.
+
+The page holds plain HTML tables (readable with JavaScript off) and plotly figures built with
+``plotly.graph_objects`` and drawn by the page itself with ``Plotly.newPlot``.  Every number
+comes from :mod:`archcalc.analysis` and every number shown as text goes through
+:func:`archcalc.report.units.fmt`; nothing here computes a cost, a sum, a share or a ratio.
+
+Offline by construction:
+
+* plotly.js is embedded once, gzip-compressed and base64-encoded (1.9 MB instead of 4.8 MB),
+  and unpacked by the browser's ``DecompressionStream``; with ``--plotly-js NAME`` the page
+  loads the shared copy ``NAME`` beside it instead (a relative ``<script src>``).
+* a Content-Security-Policy forbids every fetch (``connect-src``, ``font-src``, remote
+  scripts and images), and the page lists any blocked request, script error or
+  ``console.error`` in a visible ``#archcalc-errors`` box, so a broken report says so.
+
+Escaping: user text (spec, block and layer names, block spec text) is HTML-escaped in the
+markup; inside the figures' JSON it is HTML-escaped too (plotly reads labels as a small HTML
+dialect) and the JSON has ``<``, ``>`` and ``&`` written as ``\\u003c``, ``\\u003e``,
+``\\u0026``, so no name can end the ``<script>`` element that carries it.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import html
+import json
+import math
+from dataclasses import replace
+from functools import lru_cache
+
+from .. import __version__, conventions
+from ..analysis import Analysis
+from . import columns as C
+from .document import Report, Section, analysis_section, summary_section
+from .units import fmt
+
+PLOT_CONFIG = {"responsive": True, "displaylogo": False}
+CANDIDATE_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2",
+                    "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac")
+CATEGORY_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a",
+                   "#637939", "#8c6d31", "#7b4173", "#3182bd")
+# The totals chart: (row field, subplot title); the unit comes from the column definition.
+METRICS = (("params", "Params"), ("macs", "MACs"), ("flops", "FLOPs"),
+           ("bytes", "Memory traffic"), ("peak_activation_bytes", "Peak activations"))
+CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' file:; "
+       "style-src 'unsafe-inline'; img-src data: blob:; connect-src 'none'; font-src 'none'; "
+       "base-uri 'none'; form-action 'none'")
+
+
+def plotly_js() -> str:
+    """The plotly.js source of the installed plotly package (for a shared copy)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+@lru_cache(maxsize=1)
+def _packed_plotly_js() -> str:
+    """plotly.js gzip-compressed (deterministically: no timestamp) and base64-encoded."""
+    return base64.b64encode(gzip.compress(plotly_js().encode("utf-8"), 6, mtime=0)).decode()
+
+
+# ---------------------------------------------------------------- text and escaping
+
+def esc(text) -> str:
+    """User text for HTML markup and attributes."""
+    return html.escape(str(text), quote=True)
+
+
+def _label(text) -> str:
+    """User text for a plotly label: plotly reads ``<b>``, ``<br>`` ... in labels, and
+    decodes ``&lt;`` ``&gt;`` ``&amp;``, so escaped text shows literally."""
+    return html.escape(str(text), quote=False)
+
+
+def script_json(data) -> str:
+    """JSON that is safe inside ``<script>``: ``<``, ``>``, ``&`` and the JS line separators
+    are ``\\u`` escapes, so no string in it can close the element."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _exact(value, unit: str) -> str:
+    """``3,913,728 B (3.73 MiB)`` / ``568,740,352 (569 M)``: exact, then scaled."""
+    exact = fmt(value, unit, exact=True) + (" B" if unit == "bytes" else "")
+    scaled = fmt(value, unit)
+    return exact if scaled.replace(" B", "") == fmt(value, unit, exact=True) else f"{exact} ({scaled})"
+
+
+def _tick_label(value, unit: str) -> str:
+    """An axis label through the one formatter, without trailing zeros (``2.50 M`` -> ``2.5 M``)."""
+    number, space, suffix = fmt(value, unit).partition(" ")
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return number + space + suffix
+
+
+def axis_ticks(top, unit: str) -> dict:
+    """Linear axis from 0 to ``top`` with ticks at 1-2-2.5-5 steps of the unit's scale
+    (decimal for counts, binary for bytes) labelled by :func:`fmt`."""
+    if unit == "share":
+        return {"range": [0, 1], "tickformat": ".0%"}
+    if not top or top <= 0:
+        return {"range": [0, 1], "tickvals": [0], "ticktext": ["0"]}
+    base = 1024 if unit == "bytes" else 1000
+    scale = 1
+    while top >= scale * base:
+        scale *= base
+    raw = top / scale / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = min(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw) * scale
+    step = max(step, 1)
+    count = math.ceil(top / step - 1e-9)
+    values = [i * step for i in range(count + 1)]
+    values = [int(v) if float(v).is_integer() else v for v in values]
+    return {"range": [0, values[-1] * 1.02], "tickvals": values,
+            "ticktext": [_tick_label(v, unit) for v in values]}
+
+
+def _round(value, digits: int = 6):
+    return None if value is None else round(value, digits)
+
+
+# ---------------------------------------------------------------- figures
+
+def _figure_json(fig, fig_id: str, height: int) -> dict:
+    """A figure as the page draws it (the template is shipped once, not per figure)."""
+    data = fig.to_plotly_json()
+    layout = data["layout"]
+    layout.pop("template", None)
+    layout["height"] = height
+    return {"id": fig_id, "data": data["data"], "layout": layout}
+
+
+def _base_layout(title: str, **extra) -> dict:
+    return dict(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+                margin={"l": 70, "r": 20, "t": 90, "b": 60}, hoverlabel={"align": "left"},
+                legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 0,
+                        "xanchor": "left"},
+                **extra)
+
+
+def totals_figure(report: Report) -> dict:
+    """Grouped bars: one subplot per metric, one bar per candidate (legend colours)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    rows = report.comparison.summary_rows()
+    fig = make_subplots(rows=1, cols=len(METRICS), horizontal_spacing=0.075,
+                        subplot_titles=[f"{title} ({_unit_name(key)})" for key, title in METRICS])
+    for i, (key, title) in enumerate(METRICS, start=1):
+        unit = C.col(key).unit
+        for j, row in enumerate(rows):
+            fig.add_trace(go.Bar(
+                x=[title], y=[row[key]], name=_label(row["name"]), legendgroup=str(j),
+                showlegend=i == 1, marker_color=CANDIDATE_COLORS[j % len(CANDIDATE_COLORS)],
+                offsetgroup=str(j),
+                customdata=[f"<b>{_label(row['name'])}</b><br>{title}: {_exact(row[key], unit)}"
+                            + (f"<br>{fmt(row[key + '_ratio'], 'ratio')} of "
+                               f"{_label(rows[0]['name'])}" if len(rows) > 1 else "")],
+                hovertemplate="%{customdata}<extra></extra>"), row=1, col=i)
+        fig.update_yaxes(axis_ticks(max(r[key] for r in rows), unit), row=1, col=i)
+        fig.update_xaxes(showticklabels=False, row=1, col=i)
+    fig.update_layout(_base_layout("Totals per candidate", barmode="group", bargap=0.15))
+    fig.update_annotations(font_size=13)
+    return _figure_json(fig, "fig-totals", 400)
+
+
+def _unit_name(key: str) -> str:
+    return "bytes" if C.col(key).unit == "bytes" else "count"
+
+
+def _category_colors(analyses) -> dict:
+    """One colour per op category, in order of first appearance across the candidates."""
+    colors: dict[str, str] = {}
+    for a in analyses:
+        for r in a.records:
+            colors.setdefault(r.category, CATEGORY_COLORS[len(colors) % len(CATEGORY_COLORS)])
+    return colors
+
+
+def op_kind_figure(report: Report, colors: dict) -> dict:
+    """The MobileNetV1 Table 2 view: shares of MACs and params by op kind, one stacked bar
+    per candidate."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    analyses = report.analyses
+    names = [_label(a.name) for a in analyses]
+    by_op = [{r["category"]: r for r in a.rollup_rows("op")} for a in analyses]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=["Share of MACs", "Share of params"])
+    for category, color in colors.items():
+        for col, (key, what) in enumerate((("macs", "MACs"), ("params", "params")), start=1):
+            points = [(name, rows[category]) for name, rows in zip(names, by_op)
+                      if category in rows]
+            fig.add_trace(go.Bar(
+                orientation="h", y=[n for n, _ in points],
+                x=[_round(r[f"{key}_share"]) for _, r in points],
+                name=_label(category), legendgroup=category, showlegend=col == 1,
+                marker_color=color,
+                customdata=[f"<b>{n}</b><br>{_label(category)} ({fmt(r['layers'], 'int')} "
+                            f"layers)<br>{fmt(r[f'{key}_share'], 'share')} of {what}: "
+                            f"{_exact(r[key], 'count')}" for n, r in points],
+                hovertemplate="%{customdata}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(axis_ticks(1, "share"))
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=names,
+                     automargin=True)
+    fig.update_layout(_base_layout("Where MACs and params go, by op kind (MobileNetV1 Table 2 view)",
+                                   barmode="stack", bargap=0.3))
+    fig.update_layout(legend={"y": 1.0, "yanchor": "top", "x": 1.01, "orientation": "v",
+                              "title": {"text": "op kind"}},
+                      margin={"t": 70, "r": 10})
+    return _figure_json(fig, "fig-op-kinds", max(300, 150 + 60 * len(analyses),
+                                                 80 + 22 * len(colors)))
+
+
+def block_figure(a: Analysis, index: int, colors: dict) -> dict:
+    """MACs and params per block along the network, each block's bar stacked from its
+    layers and coloured by op kind (hover: the layer and its exact count)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    spec_of = {b.name: b.text for b in a.network.blocks}
+    order = [_label(b.name) for b in a.network.blocks]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=["MACs per block", "Params per block"])
+    rows = a.layer_rows()
+    for category, color in colors.items():
+        layers = [r for r in rows if r["category"] == category]
+        for row_no, key in ((1, "macs"), (2, "params")):
+            points = [r for r in layers if r[key]]
+            if not points:
+                continue
+            fig.add_trace(go.Bar(
+                x=[_label(r["block"]) for r in points], y=[r[key] for r in points],
+                name=_label(category), legendgroup=category, marker_color=color,
+                showlegend=not any(t.legendgroup == category for t in fig.data),
+                customdata=[f"<b>{_label(r['name'])}</b> ({_label(category)})<br>"
+                            f"block {_label(r['block'])}: {_label(spec_of.get(r['block'], ''))}"
+                            f"<br>{C.col(key).header}: {_exact(r[key], 'count')}"
+                            for r in points],
+                hovertemplate="%{customdata}<extra></extra>"), row=row_no, col=1)
+    for row_no, key in ((1, "macs"), (2, "params")):
+        top = max((r[key] for r in a.rollup_rows("block")), default=0)
+        fig.update_yaxes(axis_ticks(top, "count"), row=row_no, col=1,
+                         title_text="MACs" if key == "macs" else "params")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order,
+                     tickangle=-45 if len(order) > 8 else 0, automargin=True)
+    fig.update_xaxes(title_text="block (network order)", row=2, col=1)
+    fig.update_layout(_base_layout(f"{_label(a.name)}: MACs and params per block, by op kind",
+                                   barmode="stack", bargap=0.2))
+    fig.update_layout(legend={"y": 1.0, "yanchor": "top", "x": 1.01, "orientation": "v",
+                              "title": {"text": "op kind"}},
+                      margin={"t": 70, "r": 10})
+    return _figure_json(fig, f"fig-blocks-{index}", 560)
+
+
+def activation_figure(report: Report) -> dict:
+    """Activation bytes live while each op runs, along the network; the peak is marked."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    top = 0
+    for j, a in enumerate(report.analyses):
+        rows = a.layer_rows()
+        color = CANDIDATE_COLORS[j % len(CANDIDATE_COLORS)]
+        name = _label(a.name)
+        fig.add_trace(go.Scatter(
+            x=list(range(len(rows))), y=[r["live_activation_bytes"] for r in rows],
+            mode="lines", line={"shape": "hv", "width": 2, "color": color}, name=name,
+            legendgroup=str(j),
+            customdata=[f"<b>{name}</b> #{i} {_label(r['name'])} ({_label(r['category'])}, "
+                        f"{r['out_shape']})<br>live: {_exact(r['live_activation_bytes'], 'bytes')}"
+                        for i, r in enumerate(rows)],
+            hovertemplate="%{customdata}<extra></extra>"))
+        peak = next((i for i, r in enumerate(rows) if r["name"] == a.peak_at), None)
+        if peak is not None:
+            fig.add_trace(go.Scatter(
+                x=[peak], y=[a.totals.peak_activation_bytes], mode="markers",
+                marker={"symbol": "diamond", "size": 10, "color": color,
+                        "line": {"width": 1, "color": "#333"}},
+                name=f"peak of {name}", legendgroup=str(j), showlegend=False,
+                customdata=[f"<b>{name}</b> peak activations at {_label(a.peak_at)}<br>"
+                            f"{_exact(a.totals.peak_activation_bytes, 'bytes')}"],
+                hovertemplate="%{customdata}<extra></extra>"))
+        top = max(top, a.totals.peak_activation_bytes,
+                  max((r["live_activation_bytes"] for r in rows), default=0))
+    fig.update_yaxes(axis_ticks(top, "bytes"), title_text=f"live activations ({report.analyses[0].dtype}, bytes)")
+    fig.update_xaxes(title_text="layer index (execution order); hover for the layer", rangemode="tozero")
+    fig.update_layout(_base_layout("Activation memory along the network (◆ = peak)",
+                                   hovermode="closest"))
+    return _figure_json(fig, "fig-activations", 440)
+
+
+def figures(report: Report) -> list[dict]:
+    colors = _category_colors(report.analyses)
+    out = [totals_figure(report), op_kind_figure(report, colors)]
+    out += [block_figure(a, i, colors) for i, a in enumerate(report.analyses)
+            if len(a.network.blocks) > 1]
+    out.append(activation_figure(report))
+    return out
+
+
+def _template() -> dict:
+    import plotly.io as pio
+
+    template = pio.templates["plotly_white"].to_plotly_json()
+    template["layout"]["font"] = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, "
+                                            "'Helvetica Neue', Arial, sans-serif",
+                                  "color": "#222", "size": 12}
+    return template
+
+
+# ---------------------------------------------------------------- tables and sections
+
+def _cell(column: C.Column, row: dict) -> str:
+    text = esc(column.cell(row, exact=True))
+    if column.ratio and f"{column.key}_ratio" in row:
+        text += f' <span class="ratio">{esc(fmt(row[f"{column.key}_ratio"], "ratio"))}</span>'
+    return text
+
+
+def table(section: Section, heading: str = "h3", title: bool = True) -> str:
+    """A section as a plain HTML table (numbers right-aligned; block and total rows marked)."""
+    cols = section.columns
+    head = "".join(f'<th{" class=num" if c.numeric else ""} scope=col>{esc(c.header)}</th>'
+                   for c in cols)
+    body = "\n".join(
+        f'<tr class="{esc(row.get("row", ""))}">'
+        + "".join(f'<td{" class=num" if c.numeric else ""}>{_cell(c, row)}</td>' for c in cols)
+        + "</tr>" for row in section.rows)
+    caption = "".join(f"<p class=caption>{esc(line)}</p>"
+                      for line in section.caption.splitlines() if line)
+    top = f"<{heading}>{esc(section.title)}</{heading}>" if title else ""
+    return (f"{top}<div class=scroll><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>\n{body}\n</tbody></table></div>{caption}")
+
+
+def _summary(report: Report) -> str:
+    section = summary_section(report)
+    if len(report.analyses) == 1:
+        section = replace(section, columns=tuple(replace(c, ratio=False) for c in section.columns))
+    return table(section, title=False)
+
+
+def _candidate_details(report: Report) -> str:
+    single = len(report.analyses) == 1
+    parts = []
+    for a in report.analyses:
+        layers = analysis_section(a, "layer")
+        by_op = analysis_section(a, "op")
+        parts.append(
+            f"<details{' open' if single else ''}><summary>{esc(a.name)}: "
+            f"{esc(a.network.input_shape)} → {esc(a.network.output_shape)} · "
+            f"{fmt(len(a.records), 'int')} layers · {fmt(len(a.network.blocks), 'int')} blocks"
+            f"</summary>"
+            + (f"<p class=caption>{esc(a.description)}</p>" if a.description else "")
+            + table(by_op, "h4") + table(layers, "h4") + "</details>")
+    return "\n".join(parts)
+
+
+def _formula(expr) -> str:
+    """A SymPy expression as readable HTML: ``D_k**2*M`` -> D<sub>k</sub><sup>2</sup>·M."""
+    import re
+
+    text = esc(str(expr))
+    text = re.sub(r"\*\*\((-?\d+)\)", lambda m: f"<sup>{m.group(1).replace('-', '−')}</sup>", text)
+    text = re.sub(r"\*\*(\d+)", r"<sup>\1</sup>", text)
+    text = re.sub(r"\b([A-Za-z])_([A-Za-z0-9]+)", r"\1<sub>\2</sub>", text)
+    return text.replace("*", "·").replace(" + ", " + ")
+
+
+def closed_forms_html() -> str:
+    """The closed forms of standard conv, depthwise-separable and inverted residual, from
+    archcalc's own cost rules (SymPy, imported here only)."""
+    from ..symbolic import SYMBOLS, closed_forms
+
+    rows = "\n".join(f"<tr><th scope=row>{esc(f.name)}</th><td class=math>{_formula(f.params)}</td>"
+                     f"<td class=math>{_formula(f.macs)}</td>"
+                     f"<td class=math>{_formula(f.macs_ratio)}</td></tr>" for f in closed_forms())
+    symbols = " · ".join(f"<span class=math>{_formula(k)}</span> {esc(v)}"
+                         for k, v in SYMBOLS.items())
+    return ("<p>Derived by SymPy from archcalc's own block expansions and cost rules "
+            "(weights only, no BN or activations; stride 1, same padding), so they cannot "
+            f"drift from the numbers above.</p><p class=caption>{symbols}</p>"
+            "<div class=scroll><table class=forms><thead><tr><th scope=col>block</th>"
+            "<th scope=col>params</th><th scope=col>MACs</th><th scope=col>MACs / standard conv"
+            f"</th></tr></thead><tbody>\n{rows}\n</tbody></table></div>")
+
+
+def _footer(report: Report) -> str:
+    summary = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
+                      for k, v in conventions.SUMMARY.items())
+    per_op = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+                     for row in conventions.PER_OP)
+    command = (f"<p>Produced by <code class=command>{esc(report.command)}</code></p>"
+               if report.command else "")
+    return (f"<footer><h2 id=conventions>Counting conventions</h2>"
+            f"<p>{esc(conventions.FOOTER)}</p><dl>{summary}</dl>"
+            "<details><summary>Per-op rules</summary><div class=scroll><table><thead><tr>"
+            "<th scope=col>op</th><th scope=col>params</th><th scope=col>MACs</th>"
+            f"<th scope=col>FLOPs</th></tr></thead><tbody>{per_op}</tbody></table></div></details>"
+            f"<p>archcalc {esc(__version__)}</p>{command}</footer>")
+
+
+# ---------------------------------------------------------------- page
+
+STYLE = """
+:root{color-scheme:light;--muted:#5b6570;--line:#d8dde3;--band:#f5f7f9}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+color:#1d2329;margin:0;background:#fff}
+main,header,footer{max-width:1240px;margin:0 auto;padding:0 24px}
+header{padding-top:20px}h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;
+border-bottom:1px solid var(--line);padding-bottom:4px}h3,h4{font-size:15px;margin:16px 0 6px}
+.context,.caption{color:var(--muted);margin:4px 0}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:6px 0}
+th,td{padding:3px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;
+white-space:nowrap}
+thead th{background:var(--band);border-bottom:2px solid var(--line)}
+.num{text-align:right}.ratio{color:var(--muted);font-size:12px}
+tr.block td{background:var(--band);font-style:italic}tr.total td{font-weight:600;
+border-top:2px solid #9aa4ae}
+.plot{min-height:300px;margin:8px 0 18px}
+details{margin:8px 0;border:1px solid var(--line);border-radius:6px;padding:4px 12px}
+summary{cursor:pointer;font-weight:600;padding:4px 0}
+.math{font-family:"STIX Two Math","Cambria Math","Latin Modern Math",Georgia,serif;
+font-size:15px}
+table.forms td{white-space:normal}
+#archcalc-errors{background:#fff4f2;border:1px solid #e4a093;color:#8a1c0b;padding:8px 12px;
+white-space:pre-wrap;max-width:1190px;margin:12px auto}
+footer{color:var(--muted);padding-bottom:32px}footer dt{font-weight:600;color:#1d2329}
+footer dd{margin:0 0 6px 18px}code.command{color:#1d2329;background:var(--band);padding:1px 4px;
+white-space:pre-wrap;word-break:break-all}
+"""
+
+# First script of the page: lists script errors, console.error calls, failed resources and
+# requests the Content-Security-Policy blocked in #archcalc-errors (shown when not empty).
+RECORDER = """
+(function(){
+  var lines=[];
+  function note(msg){
+    lines.push(String(msg));
+    var box=document.getElementById("archcalc-errors");
+    if(box){box.textContent=lines.join("\\n");box.hidden=false;}
+  }
+  window.archcalcNote=note;
+  document.addEventListener("DOMContentLoaded",function(){if(lines.length)note("(charts may be incomplete)");});
+  window.addEventListener("error",function(e){
+    if(e instanceof ErrorEvent){note("error: "+e.message+(e.filename?" ("+e.filename+":"+e.lineno+")":""));}
+    else if(e.target&&(e.target.src||e.target.href)){note("failed to load "+(e.target.src||e.target.href));}
+  },true);
+  window.addEventListener("unhandledrejection",function(e){note("error: "+(e.reason&&e.reason.message||e.reason));});
+  document.addEventListener("securitypolicyviolation",function(e){
+    note("blocked request ("+e.violatedDirective+"): "+e.blockedURI);
+  });
+  var original=console.error;
+  console.error=function(){
+    note("console.error: "+Array.prototype.map.call(arguments,String).join(" "));
+    return original.apply(console,arguments);
+  };
+})();
+"""
+
+# Last script: unpack plotly.js if it is embedded, then draw every figure.
+RENDER = """
+(function(){
+  var spec=JSON.parse(document.getElementById("archcalc-figures").textContent);
+  function loadPlotly(){
+    if(window.Plotly){return Promise.resolve();}
+    var packed=document.getElementById("archcalc-plotly-gz");
+    if(!packed){return Promise.reject(new Error("plotly.js did not load: is the shared copy beside the report?"));}
+    if(typeof DecompressionStream==="undefined"){
+      return Promise.reject(new Error("this browser cannot unpack the embedded plotly.js (no DecompressionStream); the tables are complete"));}
+    var text=atob(packed.textContent.replace(/\\s+/g,""));
+    packed.remove();
+    var bytes=new Uint8Array(text.length);
+    for(var i=0;i<text.length;i++){bytes[i]=text.charCodeAt(i);}
+    var stream=new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(function(source){
+      var script=document.createElement("script");
+      script.text=source;
+      document.head.appendChild(script);
+    });
+  }
+  loadPlotly().then(function(){
+    var config=spec.config;
+    return Promise.all(spec.figures.map(function(f){
+      f.layout.template=spec.template;
+      return Plotly.newPlot(f.id,f.data,f.layout,config);
+    }));
+  }).then(function(){
+    document.body.setAttribute("data-rendered",String(spec.figures.length));
+  }).catch(function(e){
+    document.body.setAttribute("data-rendered","failed");
+    window.archcalcNote("charts not drawn: "+(e&&e.message||e));
+  });
+})();
+"""
+
+
+def _plot(fig: dict) -> str:
+    return f'<div class=plot id="{esc(fig["id"])}"></div>'
+
+
+def present_report(report: Report, view) -> str:
+    """The whole page as one string."""
+    figs = figures(report)
+    by_id = {f["id"]: f for f in figs}
+    blocks = [f for f in figs if f["id"].startswith("fig-blocks-")]
+    multi = len(report.analyses) > 1
+    title = esc(report.title)
+    note = (f"<p>{esc(report.comparison.note)}</p>" if report.comparison.note else "")
+    if view.plotlyjs == "embed":
+        plotly = (f'<script type="application/gzip;base64" id="archcalc-plotly-gz">'
+                  f"{_packed_plotly_js()}</script>")
+    else:
+        plotly = f'<script src="{esc(view.plotlyjs)}"></script>'
+    payload = {"config": PLOT_CONFIG, "template": _template(), "figures": figs}
+    body = [
+        f"<header><h1>{title}</h1>"
+        f"<p class=context>{esc(', '.join(a.name for a in report.analyses))}</p>"
+        f"<p class=context>{esc(report.context())}</p></header>",
+        '<pre id="archcalc-errors" hidden></pre>',
+        "<noscript><p class=context>The charts need JavaScript; every number is in the "
+        "tables.</p></noscript>",
+        "<main>",
+        f"<section id=summary><h2>Summary{' (ratios to the first candidate)' if multi else ''}"
+        f"</h2>{note}{_summary(report)}</section>",
+        f"<section id=totals><h2>Totals</h2>{_plot(by_id['fig-totals'])}</section>",
+        "<section id=op-kinds><h2>Where the cost goes, by op kind</h2>"
+        "<p class=caption>Each bar is one candidate; segments are op kinds (the view of "
+        "MobileNetV1's Table 2). The numbers are in each candidate's “by op” table below.</p>"
+        f"{_plot(by_id['fig-op-kinds'])}</section>",
+        ("<section id=blocks><h2>Along the network, per block</h2><p class=caption>Each block's "
+         "bar is stacked from its layers, coloured by op kind; hover a segment for the layer."
+         "</p>" + "".join(_plot(f) for f in blocks) + "</section>") if blocks else "",
+        "<section id=activations><h2>Activation memory profile</h2><p class=caption>Bytes of "
+        "activations live while each op runs (its inputs, its output and tensors held for a "
+        f"later add or concat), in execution order.</p>{_plot(by_id['fig-activations'])}"
+        "</section>",
+        f"<section id=closed-forms><h2>Closed forms</h2>{closed_forms_html()}</section>",
+        f"<section id=layers><h2>Per-candidate tables</h2>{_candidate_details(report)}</section>",
+        "</main>",
+        _footer(report),
+        f'<script type="application/json" id="archcalc-figures">{script_json(payload)}</script>',
+        plotly,
+        f"<script>{RENDER}</script>",
+    ]
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="generator" content="archcalc {esc(__version__)}">'
+            f"<title>{title}: {esc(', '.join(a.name for a in report.analyses))}</title>"
+            f"<style>{STYLE}</style><script>{RECORDER}</script></head>\n<body>\n"
+            + "\n".join(part for part in body if part) + "\n</body></html>\n")
