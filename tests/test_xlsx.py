@@ -71,12 +71,12 @@ def test_formulas_reference_the_layer_rows(tmp_path):
     assert compare["D3"].value == '=IF(N($C$2)=0,"",C3/$C$2)'
     assert compare["M3"].value == '=IF(I3=0,"",G3/I3)'
     assert layers["L2"].value == "=J2+K2"
-    assert layers[f"H{n + 2}"].value == f"=SUBTOTAL(9,H2:H{n + 1})"
-    assert layers[f"M{n + 2}"].value == f"=MAX(M2:M{n + 1})"
+    assert layers[f"H{n + 2}"].value == f"=SUBTOTAL(9,$H$2:$H${n + 1})"
+    assert layers[f"M{n + 2}"].value == f"=MAX($M$2:$M${n + 1})"
     first_block = n + 5
     assert layers[f"A{first_block}"].value == "stem"
     assert (layers[f"H{first_block}"].value
-            == f"=SUMPRODUCT(EXACT($B$2:$B${n + 1},A{first_block})*H$2:H${n + 1})")
+            == f"=SUMPRODUCT(EXACT($B$2:$B${n + 1},A{first_block})*$H$2:$H${n + 1})")
     summary = wb["Summary"]
     header = next(r for r in summary.iter_rows() if r[0].value == "candidate")[0].row
     assert summary.cell(header + 2, 7).value == "=Compare!E3"
@@ -145,13 +145,14 @@ def test_user_text_is_neutralised_in_every_sheet(tmp_path, cli, monkeypatch):
     seen = set()
     for ws in wb:
         for cell in (c for row in ws.iter_rows() for c in row if isinstance(c.value, str)):
-            if cell.data_type == "f":
+            if cell.data_type == "f":  # user text only as a quoted sheet name in a reference
                 outside_sheet_names = re.sub(r"'(?:[^']|'')*'!", "", cell.value)
                 assert not any(u in outside_sheet_names for u in user), cell.value
             elif any(u in cell.value for u in user):
                 assert cell.data_type == "s" and cell.value.startswith("'"), cell.value
-                seen.add(ws.title.split()[0])
-    assert seen == {"Summary", "Compare", "L1"}
+                seen |= {(ws.title.split()[0], u) for u in user if u in cell.value}
+    assert {s for s, _ in seen} == {"Summary", "Compare", "L1"}
+    assert {u for s, u in seen if s == "L1"} == set(user) - {"HYPERLINK"}
     value = evaluate(out, monkeypatch)
     a = archcalc.analyze(spec)
     assert value("Compare", "E2") == a.totals.macs
@@ -167,7 +168,8 @@ def test_zero_baseline_leaves_ratio_cells_empty(tmp_path, cli, monkeypatch):
                 for c in row if c.data_type == "f"]
     assert not [v for v in computed if str(v).startswith("#")]
     assert value("Compare", "D3") == value("Compare", "F3") == ""  # params, MACs: base 0
-    assert value("Compare", "H3") == archcalc.compare(("pool(global)", "conv(out=8)")).ratios()[1]["flops"]
+    flops_ratio = archcalc.compare(("pool(global)", "conv(out=8)")).ratios()[1]["flops"]
+    assert value("Compare", "H3") == flops_ratio
 
 
 def test_sheet_names_are_sanitised_and_unique(tmp_path):

@@ -64,8 +64,11 @@ def _cell_value(v):
 
 
 def _letters(columns) -> dict[str, str]:
-    """Column key -> sheet column letter (``None`` entries leave a gap)."""
-    return {c.key: get_column_letter(i) for i, c in enumerate(columns, 1) if c is not None}
+    """Column key -> sheet column letter."""
+    return {c.key: get_column_letter(i) for i, c in enumerate(columns, 1)}
+
+
+LAYER_AT = _letters(LAYER_COLUMNS)
 
 
 def _header(ws, top: int, columns) -> None:
@@ -100,7 +103,7 @@ def _lines(ws, top: int, pairs) -> int:
 
 
 def _display_width(value) -> int:
-    if isinstance(value, Formula) or (isinstance(value, str) and value.startswith("=")):
+    if isinstance(value, str) and value.startswith("="):  # only formulas: text is neutralised
         return FORMULA_WIDTH
     if isinstance(value, (int, float)):
         return len(f"{value:,}")
@@ -119,8 +122,10 @@ def sheet_name(index: int, name: str) -> str:
     return f"L{index} {name.translate(FORBIDDEN)}"[:31].rstrip()
 
 
-def _range(sheet: str, letter: str, last: int) -> str:
-    return f"{quote_sheetname(sheet)}!${letter}${FIRST_ROW}:${letter}${last}"
+def _span(key: str, last: int, sheet: str = "") -> str:
+    """The absolute range of a Layers column over the layer rows, e.g. ``$H$2:$H$153``."""
+    letter, prefix = LAYER_AT[key], f"{quote_sheetname(sheet)}!" if sheet else ""
+    return f"{prefix}${letter}${FIRST_ROW}:${letter}${last}"
 
 
 def last_row(a: Analysis) -> int:
@@ -128,28 +133,38 @@ def last_row(a: Analysis) -> int:
     return FIRST_ROW + len(a.records) - 1
 
 
-def _layers_sheet(wb: Workbook, title: str, a: Analysis) -> None:
-    """One candidate's layers, totals row and block subtotals."""
-    ws = wb.create_sheet(title)
-    at = _letters(LAYER_COLUMNS)
-    last = last_row(a)
-    rows = [{**r, "bytes": Formula(f"={at['bytes_read']}{i}+{at['bytes_written']}{i}")}
+def _layer_rows(a: Analysis) -> list[dict]:
+    """archcalc's exact layer rows; traffic is the formula read + written."""
+    read, written = LAYER_AT["bytes_read"], LAYER_AT["bytes_written"]
+    return [{**r, "bytes": Formula(f"={read}{i}+{written}{i}")}
             for i, r in enumerate(a.layer_rows(), FIRST_ROW)]
-    ws.auto_filter.ref = _table(ws, 1, LAYER_COLUMNS, rows)
-    span = {k: f"{at[k]}{FIRST_ROW}:{at[k]}{last}" for k in at}
-    total = {"name": "total (live act.: peak)",
-             **{k: Formula(f"=SUBTOTAL(9,{span[k]})") for k in SUMMED},
-             "live_activation_bytes": Formula(f"=MAX({span['live_activation_bytes']})")}
-    _rows(ws, last + 1, LAYER_COLUMNS, [total])
+
+
+def _totals_row(last: int) -> dict:
+    """Sums that follow the autofilter (``SUBTOTAL(9, …)``) and the peak live activations."""
+    return {"name": "total (live act.: peak)",
+            **{k: Formula(f"=SUBTOTAL(9,{_span(k, last)})") for k in SUMMED},
+            "live_activation_bytes": Formula(f"=MAX({_span('live_activation_bytes', last)})")}
+
+
+def _block_rows(a: Analysis, top: int, last: int) -> list[dict]:
+    """Per block from row ``top``: name, spec and exact-match sums over the layer rows."""
+    blocks = _span("block", last)
+    return [{"block": b["block"], "spec": b["spec"],
+             **{k: Formula(f"=SUMPRODUCT(EXACT({blocks},{LAYER_AT['name']}{r})*{_span(k, last)})")
+                for k in SUMMED}}
+            for r, b in enumerate(a.rollup_rows("block"), top)]
+
+
+def _layers_sheet(wb: Workbook, title: str, a: Analysis) -> None:
+    """One candidate's layers, its totals row right below, then the block subtotals."""
+    ws = wb.create_sheet(title)
+    last = last_row(a)
+    ws.auto_filter.ref = _table(ws, 1, LAYER_COLUMNS, _layer_rows(a))
+    _rows(ws, last + 1, LAYER_COLUMNS, [_totals_row(last)])
     for cell in ws[last + 1]:
         cell.font = BOLD
-    top = last + 3
-    blocks = [{"block": b["block"], "spec": b["spec"],
-               **{k: Formula(f"=SUMPRODUCT(EXACT(${at['block']}${FIRST_ROW}:${at['block']}${last},"
-                             f"{at['name']}{r})*{at[k]}${FIRST_ROW}:{at[k]}${last})")
-                  for k in SUMMED}}
-              for r, b in enumerate(a.rollup_rows("block"), top + 1)]
-    _table(ws, top, BLOCK_COLUMNS, blocks)
+    _table(ws, last + 3, BLOCK_COLUMNS, _block_rows(a, last + 4, last))
     ws.freeze_panes = f"B{FIRST_ROW}"
     _fit_widths(ws)
 
@@ -168,10 +183,9 @@ def compare_columns(report: Report) -> tuple[C.Column, ...]:
 
 def _candidate_totals(sheet: str, last: int, row: int, at: dict[str, str]) -> dict:
     """Formulas for one Compare row: sums over its Layers sheet, FLOP/byte, ratios to row 2."""
-    col = _letters(LAYER_COLUMNS)
-    sums = {k: Formula(f"=SUM({_range(sheet, col[k], last)})")
+    sums = {k: Formula(f"=SUM({_span(k, last, sheet)})")
             for k in ("params", "macs", "flops", "bytes")}
-    peak = Formula(f"=MAX({_range(sheet, col['live_activation_bytes'], last)})")
+    peak = Formula(f"=MAX({_span('live_activation_bytes', last, sheet)})")
     flops, traffic = f"{at['flops']}{row}", f"{at['bytes']}{row}"
     values = {**sums, "peak_activation_bytes": peak,
               "arithmetic_intensity": Formula(f'=IF({traffic}=0,"",{flops}/{traffic})')}
@@ -223,9 +237,10 @@ def _conventions_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Conventions")
     rules = conventions.as_dict()
     per_op = rules.pop("per_op")
-    next_row = _lines(ws, 1, list(rules.items())) + 1
-    ops = _table(ws, next_row, [C.col(k) for k in ("op", "params", "macs", "flops")], per_op)
-    _lines(ws, ws[ops][-1][0].row + 2, [("footer", line) for line in report.footer().splitlines()])
+    labels = [(C.COLUMNS[k].header if k in C.COLUMNS else k, text) for k, text in rules.items()]
+    next_row = _lines(ws, 1, labels) + 1
+    _table(ws, next_row, [C.col(k) for k in ("op", "params", "macs", "flops")], per_op)
+    _lines(ws, ws.max_row + 2, [("footer", line) for line in report.footer().splitlines()])
     _fit_widths(ws)
 
 
