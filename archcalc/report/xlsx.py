@@ -118,7 +118,8 @@ def _fit_widths(ws, min_row: int = 1) -> None:
 
 
 def sheet_name(index: int, name: str) -> str:
-    """``L<index> <name>``: without ``[]:*?/\\'``, at most 31 characters, unique by index."""
+    """``L<index> <name>``: at most 31 characters, unique by index, without Excel's forbidden
+    ``[]:*?/\\`` nor apostrophes (which references to the sheet would have to escape)."""
     return f"L{index} {name.translate(FORBIDDEN)}"[:31].rstrip()
 
 
