@@ -47,7 +47,7 @@ COLUMNS = {c.key: c for c in (
     Column("block", "block", "text", wrap=True),
     Column("op", "op", "text", wrap=True),
     Column("spec", "spec", "text", drop=2, wrap=True),
-    Column("category", "op", "text", drop=4),
+    Column("category", "op kind", "text", drop=4),
     Column("shape", "shape (H×W×C)", "text", drop=2),
     Column("in_shape", "input (H×W×C)", "shape", drop=2),
     Column("out_shape", "output (H×W×C)", "shape", drop=2),
@@ -64,6 +64,9 @@ COLUMNS = {c.key: c for c in (
     Column("peak_activation_bytes", "peak act.", "bytes"),
     Column("live_activation_bytes", "live act.", "bytes", drop=5),
     Column("arithmetic_intensity", "FLOP/B", "intensity", drop=1),
+    Column("dtype", "dtype", "text", drop=6),
+    Column("batch", "batch", "int", drop=6),
+    Column("memory", "traffic policy", "text", drop=6),
     Column("width_rule", "width multiplier rule", "text", drop=1, wrap=True),
     Column("description", "description", "text", drop=1, wrap=True),
 )}
@@ -89,6 +92,11 @@ def with_ratio(columns) -> tuple[Column, ...]:
     return tuple(replace(c, ratio=True) for c in columns)
 
 
+def ratio_of(column: Column) -> Column:
+    """The column of ``column``'s ratio to the baseline (``<key>_ratio``)."""
+    return Column(f"{column.key}_ratio", f"{column.header} ratio", "ratio", column.drop)
+
+
 def rollup_key(by: str) -> tuple[Column, ...]:
     """The leading columns of a ``--by block`` or ``--by op`` table."""
-    return (col("block"), col("spec")) if by == "block" else (Column("category", "op", "text"),)
+    return (col("block"), col("spec")) if by == "block" else (Column("category", "op kind", "text"),)

@@ -41,8 +41,7 @@ SUMMED = ("params", "macs", "flops", "bytes_read", "bytes_written", "bytes")
 # The block table sits below the layers, each sum under its layer column.
 BLOCK_COLUMNS = tuple({"name": C.col("block"), "block": C.col("spec")}.get(
     c.key, c if c.key in SUMMED else None) for c in LAYER_COLUMNS)
-SETTINGS = (C.Column("dtype", "dtype", "text"), C.Column("batch", "batch", "int"),
-            C.Column("memory", "traffic policy", "text"))
+SETTINGS = tuple(C.col(k) for k in ("dtype", "batch", "memory"))
 FIRST_ROW = 2                       # first data row under a header in row 1
 FORBIDDEN = str.maketrans({ch: "_" for ch in "[]:*?/\\'"})
 MAX_WIDTH, FORMULA_WIDTH = 48, 14   # characters
@@ -170,16 +169,12 @@ def _layers_sheet(wb: Workbook, title: str, a: Analysis) -> None:
     _fit_widths(ws)
 
 
-def _ratio_column(c: C.Column) -> C.Column:
-    return C.Column(f"{c.key}_ratio", f"{c.header} ratio", "ratio")
-
-
 def compare_columns(report: Report) -> tuple[C.Column, ...]:
     """Candidate, input, the zoo listing's text columns, then each total and its ratio."""
     listing = tuple(C.col(k) for k in (report.listing[0] if report.listing else {})
                     if k != "candidate")
     return ((C.col("candidate"), C.col("input")) + listing
-            + tuple(x for c in C.SUMMARY for x in (c, _ratio_column(c))))
+            + tuple(x for c in C.SUMMARY for x in (c, C.ratio_of(c))))
 
 
 def _candidate_totals(sheet: str, last: int, row: int, at: dict[str, str]) -> dict:
