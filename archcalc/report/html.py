@@ -165,7 +165,9 @@ def totals_figure(report: Report) -> dict:
                 hovertemplate="%{customdata}<extra></extra>"), row=1, col=i)
         fig.update_yaxes(axis_ticks(max(r[key] for r in rows), unit), row=1, col=i)
         fig.update_xaxes(showticklabels=False, row=1, col=i)
-    fig.update_layout(_base_layout("Totals per candidate", barmode="group", bargap=0.15))
+    fig.update_layout(_base_layout("Totals per candidate", barmode="group", bargap=0.15),
+                      legend={"x": 1, "xanchor": "right", "y": 1.2, "yanchor": "bottom"},
+                      margin={"t": 100})
     fig.update_annotations(font_size=13)
     return _figure_json(fig, "fig-totals", 400)
 
@@ -212,11 +214,11 @@ def op_kind_figure(report: Report, colors: dict) -> dict:
                      automargin=True)
     fig.update_layout(_base_layout("Where MACs and params go, by op kind (MobileNetV1 Table 2 view)",
                                    barmode="stack", bargap=0.3))
-    fig.update_layout(legend={"y": 1.0, "yanchor": "top", "x": 1.01, "orientation": "v",
-                              "title": {"text": "op kind"}},
-                      margin={"t": 70, "r": 10})
-    return _figure_json(fig, "fig-op-kinds", max(300, 150 + 60 * len(analyses),
-                                                 80 + 22 * len(colors)))
+    fig.update_layout(legend={"y": -0.1, "yanchor": "top", "x": 0, "orientation": "h",
+                              "title": {"text": "op kind "}},
+                      margin={"t": 70, "r": 10, "b": 40})
+    legend_rows = 1 + len(colors) // 7
+    return _figure_json(fig, "fig-op-kinds", 180 + 60 * len(analyses) + 26 * legend_rows)
 
 
 def block_figure(a: Analysis, index: int, colors: dict) -> dict:
@@ -272,7 +274,8 @@ def activation_figure(report: Report) -> dict:
         name = _label(a.name)
         fig.add_trace(go.Scatter(
             x=list(range(len(rows))), y=[r["live_activation_bytes"] for r in rows],
-            mode="lines", line={"shape": "hv", "width": 2, "color": color}, name=name,
+            mode="lines" if len(rows) > 60 else "lines+markers", marker={"size": 5},
+            line={"shape": "hvh", "width": 2, "color": color}, name=name,
             legendgroup=str(j),
             customdata=[f"<b>{name}</b> #{i} {_label(r['name'])} ({_label(r['category'])}, "
                         f"{r['out_shape']})<br>live: {_exact(r['live_activation_bytes'], 'bytes')}"
@@ -345,7 +348,9 @@ def _summary(report: Report) -> str:
     section = summary_section(report)
     if len(report.analyses) == 1:
         section = replace(section, columns=tuple(replace(c, ratio=False) for c in section.columns))
-    return table(section, title=False)
+    caption = "\n".join(line for line in section.caption.splitlines()
+                        if line != report.context())  # the header shows the context
+    return table(replace(section, caption=caption), title=False)
 
 
 def _candidate_details(report: Report) -> str:
@@ -369,6 +374,7 @@ def _formula(expr) -> str:
     import re
 
     text = esc(str(expr))
+    text = re.sub(r"\b([A-Za-z](?:_[A-Za-z0-9]+)?)\*\*\(-(\d+)\)", r"1/\1**\2", text)
     text = re.sub(r"\*\*\((-?\d+)\)", lambda m: f"<sup>{m.group(1).replace('-', '−')}</sup>", text)
     text = re.sub(r"\*\*(\d+)", r"<sup>\1</sup>", text)
     text = re.sub(r"\b([A-Za-z])_([A-Za-z0-9]+)", r"\1<sub>\2</sub>", text)
@@ -486,6 +492,7 @@ RENDER = """
       var script=document.createElement("script");
       script.text=source;
       document.head.appendChild(script);
+      script.remove();
     });
   }
   loadPlotly().then(function(){
@@ -515,7 +522,6 @@ def present_report(report: Report, view) -> str:
     blocks = [f for f in figs if f["id"].startswith("fig-blocks-")]
     multi = len(report.analyses) > 1
     title = esc(report.title)
-    note = (f"<p>{esc(report.comparison.note)}</p>" if report.comparison.note else "")
     if view.plotlyjs == "embed":
         plotly = (f'<script type="application/gzip;base64" id="archcalc-plotly-gz">'
                   f"{_packed_plotly_js()}</script>")
@@ -531,7 +537,7 @@ def present_report(report: Report, view) -> str:
         "tables.</p></noscript>",
         "<main>",
         f"<section id=summary><h2>Summary{' (ratios to the first candidate)' if multi else ''}"
-        f"</h2>{note}{_summary(report)}</section>",
+        f"</h2>{_summary(report)}</section>",
         f"<section id=totals><h2>Totals</h2>{_plot(by_id['fig-totals'])}</section>",
         "<section id=op-kinds><h2>Where the cost goes, by op kind</h2>"
         "<p class=caption>Each bar is one candidate; segments are op kinds (the view of "
