@@ -12,7 +12,6 @@ import importlib
 import os
 import stat
 import sys
-import tempfile
 
 from ..errors import ArchcalcError
 
@@ -62,6 +61,8 @@ def write(data: str | bytes, output: str | None) -> None:
     if not output:
         sys.stdout.write(data)
         return
+    import tempfile
+
     target = os.path.realpath(output)
     mode = None
     if os.path.lexists(target):
