@@ -289,7 +289,8 @@ def test_browser_checks_see_requests_and_console_errors(browsed):
     console.error, so the empty lists above mean something."""
     control = browsed["doms"]["control"]
     assert "control error" in control.errors
-    assert "example.invalid" in control.errors  # blocked by the CSP, or failed to resolve
+    assert "blocked request (img-src): https://example.invalid/pixel.png" in control.errors
+    assert control.resources == ["https://example.invalid/pixel.png"]
 
 
 def test_browser_screenshot(browsed):

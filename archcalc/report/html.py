@@ -215,7 +215,7 @@ def op_kind_figure(report: Report, colors: dict) -> dict:
     fig.update_layout(_base_layout("Where MACs and params go, by op kind (MobileNetV1 Table 2 view)",
                                    barmode="stack", bargap=0.3))
     fig.update_layout(legend={"y": -0.1, "yanchor": "top", "x": 0, "orientation": "h",
-                              "title": {"text": "op kind "}},
+                              "title": {"text": C.col("category").header + " "}},
                       margin={"t": 70, "r": 10, "b": 40})
     legend_rows = 1 + len(colors) // 7
     return _figure_json(fig, "fig-op-kinds", 180 + 60 * len(analyses) + 26 * legend_rows)
@@ -257,7 +257,7 @@ def block_figure(a: Analysis, index: int, colors: dict) -> dict:
     fig.update_layout(_base_layout(f"{_label(a.name)}: MACs and params per block, by op kind",
                                    barmode="stack", bargap=0.2))
     fig.update_layout(legend={"y": 1.0, "yanchor": "top", "x": 1.01, "orientation": "v",
-                              "title": {"text": "op kind"}},
+                              "title": {"text": C.col("category").header}},
                       margin={"t": 70, "r": 10})
     return _figure_json(fig, f"fig-blocks-{index}", 560)
 
@@ -440,6 +440,8 @@ font-size:15px}
 table.forms td{white-space:normal}
 #archcalc-errors{background:#fff4f2;border:1px solid #e4a093;color:#8a1c0b;padding:8px 12px;
 white-space:pre-wrap;max-width:1190px;margin:12px auto}
+#archcalc-errors::before{content:"This page reported problems (charts may be missing; the tables are complete):\\A";
+font-weight:600}
 footer{color:var(--muted);padding-bottom:32px}footer dt{font-weight:600;color:#1d2329}
 footer dd{margin:0 0 6px 18px}code.command{color:#1d2329;background:var(--band);padding:1px 4px;
 white-space:pre-wrap;word-break:break-all}
@@ -456,7 +458,6 @@ RECORDER = """
     if(box){box.textContent=lines.join("\\n");box.hidden=false;}
   }
   window.archcalcNote=note;
-  document.addEventListener("DOMContentLoaded",function(){if(lines.length)note("(charts may be incomplete)");});
   window.addEventListener("error",function(e){
     if(e instanceof ErrorEvent){note("error: "+e.message+(e.filename?" ("+e.filename+":"+e.lineno+")":""));}
     else if(e.target&&(e.target.src||e.target.href)){note("failed to load "+(e.target.src||e.target.href));}
