@@ -42,6 +42,7 @@ CANDIDATE_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b27
 CATEGORY_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a",
                    "#637939", "#8c6d31", "#7b4173", "#3182bd")
+DASHES = ("solid", "dash", "dot", "dashdot")  # overlapping profiles stay visible
 # The totals chart: (row field, subplot title); the unit comes from the column definition.
 METRICS = (("params", "Params"), ("macs", "MACs"), ("flops", "FLOPs"),
            ("bytes", "Memory traffic"), ("peak_activation_bytes", "Peak activations"))
@@ -165,11 +166,12 @@ def totals_figure(report: Report) -> dict:
                 hovertemplate="%{customdata}<extra></extra>"), row=1, col=i)
         fig.update_yaxes(axis_ticks(max(r[key] for r in rows), unit), row=1, col=i)
         fig.update_xaxes(showticklabels=False, row=1, col=i)
+    legend_rows = 1 + (len(rows) - 1) // 5
     fig.update_layout(_base_layout("Totals per candidate", barmode="group", bargap=0.15),
-                      legend={"x": 1, "xanchor": "right", "y": 1.2, "yanchor": "bottom"},
-                      margin={"t": 100})
+                      legend={"x": 0, "xanchor": "left", "y": -0.03, "yanchor": "top"},
+                      margin={"t": 80, "b": 20 + 24 * legend_rows})
     fig.update_annotations(font_size=13)
-    return _figure_json(fig, "fig-totals", 400)
+    return _figure_json(fig, "fig-totals", 360 + 24 * legend_rows)
 
 
 def _unit_name(key: str) -> str:
@@ -209,7 +211,7 @@ def op_kind_figure(report: Report, colors: dict) -> dict:
                             f"layers)<br>{fmt(r[f'{key}_share'], 'share')} of {what}: "
                             f"{_exact(r[key], 'count')}" for n, r in points],
                 hovertemplate="%{customdata}<extra></extra>"), row=1, col=col)
-        fig.update_xaxes(axis_ticks(1, "share"))
+    fig.update_xaxes(axis_ticks(1, "share"))
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=names,
                      automargin=True)
     fig.update_layout(_base_layout("Where MACs and params go, by op kind (MobileNetV1 Table 2 view)",
@@ -275,7 +277,8 @@ def activation_figure(report: Report) -> dict:
         fig.add_trace(go.Scatter(
             x=list(range(len(rows))), y=[r["live_activation_bytes"] for r in rows],
             mode="lines" if len(rows) > 60 else "lines+markers", marker={"size": 5},
-            line={"shape": "hvh", "width": 2, "color": color}, name=name,
+            line={"shape": "hvh", "width": 2, "color": color, "dash": DASHES[j % len(DASHES)]},
+            name=name,
             legendgroup=str(j),
             customdata=[f"<b>{name}</b> #{i} {_label(r['name'])} ({_label(r['category'])}, "
                         f"{r['out_shape']})<br>live: {_exact(r['live_activation_bytes'], 'bytes')}"
@@ -362,11 +365,15 @@ def _candidate_details(report: Report) -> str:
         parts.append(
             f"<details{' open' if single else ''}><summary>{esc(a.name)}: "
             f"{esc(a.network.input_shape)} → {esc(a.network.output_shape)} · "
-            f"{fmt(len(a.records), 'int')} layers · {fmt(len(a.network.blocks), 'int')} blocks"
+            f"{_count(len(a.records), 'layer')} · {_count(len(a.network.blocks), 'block')}"
             f"</summary>"
             + (f"<p class=caption>{esc(a.description)}</p>" if a.description else "")
             + table(by_op, "h4") + table(layers, "h4") + "</details>")
     return "\n".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{fmt(n, 'int')} {noun}{'' if n == 1 else 's'}"
 
 
 def _formula(expr) -> str:
@@ -521,7 +528,7 @@ def present_report(report: Report, view) -> str:
     figs = figures(report)
     by_id = {f["id"]: f for f in figs}
     blocks = [f for f in figs if f["id"].startswith("fig-blocks-")]
-    multi = len(report.analyses) > 1
+    ratios = len(report.analyses) > 1 and not report.listing
     title = esc(report.title)
     if view.plotlyjs == "embed":
         plotly = (f'<script type="application/gzip;base64" id="archcalc-plotly-gz">'
@@ -537,7 +544,7 @@ def present_report(report: Report, view) -> str:
         "<noscript><p class=context>The charts need JavaScript; every number is in the "
         "tables.</p></noscript>",
         "<main>",
-        f"<section id=summary><h2>Summary{' (ratios to the first candidate)' if multi else ''}"
+        f"<section id=summary><h2>Summary{' (ratios to the first candidate)' if ratios else ''}"
         f"</h2>{_summary(report)}</section>",
         f"<section id=totals><h2>Totals</h2>{_plot(by_id['fig-totals'])}</section>",
         "<section id=op-kinds><h2>Where the cost goes, by op kind</h2>"
