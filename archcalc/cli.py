@@ -34,6 +34,7 @@ class By(str, Enum):
 
 InputOpt = Annotated[Optional[str], typer.Option("--input", help="Input HxWxC, e.g. 56x56x24.")]
 WidthOpt = Annotated[Optional[float], typer.Option("--width-mult", help="Width multiplier α.")]
+DepthOpt = Annotated[Optional[float], typer.Option("--depth-mult", help="Depth multiplier: stage repeats ceil(n·d).")]
 ResOpt = Annotated[Optional[int], typer.Option("--resolution", help="Input side in pixels (ρ = R/224).")]
 NormOpt = Annotated[Optional[str], typer.Option("--norm", help="bn or none (weights only).")]
 ActOpt = Annotated[Optional[str], typer.Option("--act", help="Default activation.")]
@@ -48,13 +49,14 @@ ReplaceOpt = Annotated[Optional[list[str]], typer.Option(
     "--replace", help="Swap block kinds, e.g. dwsep=conv (repeatable).")]
 
 
-def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace):
+def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace,
+             depth=None):
     from .api import Options
     from .spec.load import parse_input, parse_replace
 
     return Options(input=parse_input(input) if input else None, width=width,
                    resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
-                   memory=memory, fold_bn=fold_bn,
+                   memory=memory, fold_bn=fold_bn, depth=depth,
                    replace=tuple(parse_replace(r) for r in replace or ()))
 
 
@@ -93,6 +95,7 @@ def compare(
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Print closed forms (SymPy).")] = False,
+    depth_mult: DepthOpt = None,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     if symbolic:
@@ -104,7 +107,8 @@ def compare(
     from .report import rows, text
 
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
-                                                    dtype, batch, memory, fold_bn, replace))
+                                                    dtype, batch, memory, fold_bn, replace,
+                                                    depth_mult))
     if format is Format.json:
         emit(text.to_json(rows.comparison_doc(result, by.value)), output)
     elif format is Format.csv:
@@ -129,12 +133,13 @@ def analyze(
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = Format.table,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
+    depth_mult: DepthOpt = None,
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
 
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
-                                        memory, fold_bn, replace))
+                                        memory, fold_bn, replace, depth_mult))
     _emit_analysis(result, format, output, by)
 
 
@@ -165,6 +170,7 @@ def check(
     norm: NormOpt = None, act: ActOpt = None, batch: BatchOpt = 1, fold_bn: FoldOpt = False,
     replace: ReplaceOpt = None, format: FormatOpt = Format.table, output: OutOpt = None,
     all_rows: Annotated[bool, typer.Option("--all-rows", help="Every layer, also with several specs.")] = False,
+    depth_mult: DepthOpt = None,
 ):
     """Build real torch modules and prove the counts against fvcore, FlopCounterMode and numel.
 
@@ -173,7 +179,7 @@ def check(
     from .report import check as present, text
 
     opts = _options(input, width_mult, resolution, norm, act, None, batch, "unfused", fold_bn,
-                    replace)
+                    replace, depth_mult)
     refs = [name for ref in specs for name in api.expand_zoo_all(ref)]
     cross_check = _bridge().cross_check
     results = []

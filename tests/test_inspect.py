@@ -68,5 +68,5 @@ def test_every_unsupported_call_is_named_once():
     with pytest.raises(ArchcalcError) as exc:
         bridge_api.inspect_module(user_models.Unsupported(), (8, 8, 3))
     message = str(exc.value)
-    assert message.startswith("cannot import: norm (unsupported module type GroupNorm)")
+    assert message.startswith("cannot import: norm (unsupported module type InstanceNorm2d)")
     assert message.count("unsupported") == 1  # the einsum and add downstream are not noise

@@ -3,6 +3,7 @@
 import pytest
 
 import archcalc
+from archcalc.ops import Shape
 from archcalc.zoo import zoo_names
 
 
@@ -103,7 +104,7 @@ def test_mobilenet_v2_last_conv_only_scales_up():
 def test_every_entry_reaches_a_7x7_map_and_1000_classes():
     for name in zoo_names():
         a = archcalc.analyze(f"zoo:{name}")
-        assert a.network.output_shape == (1000, 1, 1)
+        assert a.network.output_shape == Shape(1000, 1, 1)
         assert any(r.in_shape.h == 7 and r.category == "global avg pool" for r in a.records), name
 
 

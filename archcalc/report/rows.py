@@ -11,8 +11,8 @@ LAYER_FIELDS = ("name", "op", "block", "category", "in_shape", "out_shape", "par
 
 
 def hwc(shape) -> list:
-    """A ``Shape`` as ``[H, W, C]``, the spec's order."""
-    return [shape.h, shape.w, shape.c]
+    """A ``Shape`` in the spec's order: ``[H, W, C]`` for images, ``[T, D]`` for tokens."""
+    return list(shape.dims)
 
 
 def layer_rows(a: Analysis) -> list[dict]:
