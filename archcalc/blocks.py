@@ -390,13 +390,13 @@ class TransposedConv:
 @block("upsample", "interpolate")
 @dataclass(frozen=True)
 class UpsampleLayer:
-    """Upsampling by an integer ``scale``, ``nearest`` or ``bilinear``."""
+    """Upsampling by an integer ``factor``, ``nearest`` or ``bilinear``."""
 
-    scale: int = param(2)
+    factor: int = param(2)
     mode: str = param("nearest", choices=("nearest", "bilinear"))
 
     def expand(self, g, x, name, ctx):
-        return g.add(f"{name}.up", Upsample(self.scale, self.mode), x)
+        return g.add(f"{name}.up", Upsample(self.factor, self.mode), x)
 
 
 @block("bn", "batch_norm")

@@ -71,7 +71,7 @@ def _adaptive_pool(op: AdaptivePool2d):
 
 @emitter(Upsample)
 def _upsample(op: Upsample):
-    return "upsample", {"scale": op.scale, "mode": op.mode}
+    return "upsample", {"factor": op.scale, "mode": op.mode}
 
 
 @emitter(AttnScores)
