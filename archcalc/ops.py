@@ -285,13 +285,15 @@ class Linear:
 
 @dataclass(frozen=True)
 class MatMul:
-    """Batched matrix product ``a @ b`` of ``w`` pairs of ``(h × c)`` matrices."""
+    """Matrix product ``a @ b`` of token or per-head matrices (``h × c``; batched over ``w``)."""
 
     kind = "matmul"
 
     category = "matmul"
 
     def out_shape(self, a: Shape, b: Shape) -> Shape:
+        _require(a, "tokens heads", "matmul")
+        _require(b, "tokens heads", "matmul")
         if is_concrete(a.c, b.h, a.w, b.w) and (a.c != b.h or a.w != b.w):
             raise ArchcalcError(f"matmul of incompatible shapes {a} and {b}")
         return Shape(b.c, a.h, a.w, a.layout)
