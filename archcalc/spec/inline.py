@@ -10,6 +10,7 @@ from ..errors import ArchcalcError
 
 _CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.S)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*$")
 _SIZES = re.compile(r"\d+(?:x\d+)+$")
 SOURCE = "<inline>"
 
@@ -48,7 +49,7 @@ def _value(raw: str, where: str):
             return cast(raw)
         except ValueError:
             pass
-    if _IDENT.match(raw):
+    if _WORD.match(raw):
         return raw
     raise ArchcalcError(f"malformed value {raw!r}", source=SOURCE, field=where)
 
