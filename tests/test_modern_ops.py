@@ -139,3 +139,13 @@ def test_numpy_and_sympy_evaluate_the_new_formulas():
     assert sp.simplify(macs - t**2 * d) == 0 and sp.simplify(flops - (2 * t**2 * d + t * d)) == 0
     _, (params, macs, flops) = cost(LayerNorm(d), Shape.tokens(t, d))
     assert params == 2 * d and sp.simplify(flops - 7 * t * d) == 0
+
+
+def test_readme_per_op_table_is_the_conventions_data():
+    from pathlib import Path
+
+    from archcalc.conventions import PER_OP
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for row in PER_OP:
+        assert f"| {' | '.join(row)} |" in readme, row[0]
