@@ -14,7 +14,8 @@ from . import user_models  # noqa: E402
 @pytest.mark.parametrize("name", zoo_names())
 def test_torch_built_zoo_modules_round_trip(name):
     spec = archcalc.analyze(f"zoo:{name}")
-    inspected, method = bridge_api.inspect_module(bridge_api.to_module(f"zoo:{name}"))
+    inspected, method = bridge_api.inspect_module(bridge_api.to_module(f"zoo:{name}"),
+                                                  spec.network.input_shape.dims)
     assert method == "fx"
     assert inspected.totals == spec.totals  # params, MACs, FLOPs, bytes and peak memory
 
