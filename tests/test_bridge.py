@@ -67,3 +67,18 @@ def test_check_json_and_exit_zero(cli):
 def test_build_print(cli):
     code, out, _ = cli("build", "dwsep(out=16)", "--input", "8x8x8", "--print")
     assert code == 0 and "SpecModule" in out and "# 248 parameters" in out
+
+
+@pytest.mark.parametrize("name", ["vit_b_16", "swin_t"])
+def test_meta_device_counts_without_weights(name):
+    # shapes and counts need no memory: numel and FlopCounterMode on the meta device
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from archcalc.bridge.modules import build_module, zero_input
+
+    a = archcalc.analyze(f"zoo:{name}")
+    model = build_module(a.network, device="meta")
+    assert sum(p.numel() for p in model.parameters()) == a.totals.params
+    with FlopCounterMode(display=False) as mode:
+        model(zero_input(a.network, device="meta"))
+    assert mode.get_total_flops() == 2 * a.totals.macs
