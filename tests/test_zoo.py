@@ -3,7 +3,6 @@
 import pytest
 
 import archcalc
-from archcalc.ops import Shape
 from archcalc.zoo import zoo_names
 
 

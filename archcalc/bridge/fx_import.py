@@ -17,12 +17,12 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ..errors import ArchcalcError
-from ..registry import Registry
 from ..ir import INPUT, BlockInfo, GraphBuilder, Network, Node
 from ..ops import (Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, LayerNorm, LayerScale, Linear, MatMul, PatchMerge, Permute, Pool2d,
                    PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample, WindowShift)
+from ..registry import Registry
 from . import modules as ours
 
 # torch module type -> the op it computes (``None``: an identity, not a node)
