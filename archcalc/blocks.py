@@ -725,6 +725,8 @@ class SwinBlock:
     def expand(self, g, x, name, ctx):
         s = g.shape(x)
         win = self.window
+        if not is_concrete(s.h, s.w, win):
+            raise ArchcalcError("swin needs concrete sizes (whether a side shifts depends on them)")
         shift = tuple(0 if -(-side // win) == 1 else self.shift or 0 for side in (s.h, s.w))
         y = g.add(f"{name}.ln1", LayerNorm(s.c), x)
         x = g.add(f"{name}.add1", Add(), x, attention(g, y, f"{name}.attn", self.heads, win, shift))
