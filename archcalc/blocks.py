@@ -889,3 +889,31 @@ class Fire:
 def block_fields(kind: str):
     """The parameter fields of block ``kind`` (canonical name), in declaration order."""
     return fields(BLOCKS[kind])
+
+
+@block("inception", "inception_v1")
+@dataclass(frozen=True)
+class Inception:
+    """GoogLeNet inception module (the paper's Table 1 columns): 1×1; 1×1 reduce → 3×3;
+    1×1 reduce → ``k5``×``k5`` (5 in the paper, 3 in torchvision's port); 3×3 stride-1 max
+    pool (ceil mode) → 1×1 pool projection; each conv + BN + act; the four concatenated."""
+
+    c1x1: int = param(REQUIRED, channels=True)
+    c3x3_reduce: int = param(REQUIRED, channels=True)
+    c3x3: int = param(REQUIRED, channels=True)
+    c5x5_reduce: int = param(REQUIRED, channels=True)
+    c5x5: int = param(REQUIRED, channels=True)
+    pool_proj: int = param(REQUIRED, channels=True)
+    k5: int = param(5)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        b1 = conv_unit(g, x, f"{name}.branch1", ctx, self.c1x1, 1, act=act)
+        b2 = conv_unit(g, x, f"{name}.branch2.reduce", ctx, self.c3x3_reduce, 1, act=act)
+        b2 = conv_unit(g, b2, f"{name}.branch2.conv", ctx, self.c3x3, 3, act=act)
+        b3 = conv_unit(g, x, f"{name}.branch3.reduce", ctx, self.c5x5_reduce, 1, act=act)
+        b3 = conv_unit(g, b3, f"{name}.branch3.conv", ctx, self.c5x5, self.k5, act=act)
+        b4 = g.add(f"{name}.branch4.pool", Pool2d("max", 3, 1, 1, ceil=True), x)
+        b4 = conv_unit(g, b4, f"{name}.branch4.proj", ctx, self.pool_proj, 1, act=act)
+        return g.add(f"{name}.concat", Concat(), b1, b2, b3, b4)

@@ -137,3 +137,13 @@ def test_token_input_syntax(tmp_path, cli):
 def test_layout_errors_are_one_line():
     with pytest.raises(ArchcalcError, match="conv needs a chw tensor, got tokens 197×768"):
         archcalc.analyze("conv(out=8)", input=(197, 768))
+
+
+def test_inception_module():
+    # GoogLeNet inception (3a): 1×1 64; 1×1 96 → 3×3 128; 1×1 16 → k5×k5 32; pool → 1×1 32;
+    # each conv + BN (2·C); torchvision's port uses k5 = 3, the paper 5 (16·32·(25 − 9) more)
+    spec = "inception(c1x1=64,c3x3_reduce=96,c3x3=128,c5x5_reduce=16,c5x5=32,pool_proj=32,k5=3)"
+    a = analysis(spec, (28, 28, 192))
+    assert a.totals.params == 12_416 + 18_624 + 110_848 + 3_104 + 4_672 + 6_208 == 155_872
+    assert a.network.output_shape == Shape(256, 28, 28)
+    assert params(spec.replace("k5=3", "k5=5"), (28, 28, 192)) - a.totals.params == 16 * 32 * 16

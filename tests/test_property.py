@@ -15,7 +15,8 @@ ACTS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid", "gelu", "gelu
 KINDS = ["conv", "dw", "pw", "dwsep", "ir", "se", "basic", "bottleneck", "shuffle", "linear", "pool",
          "bn", "act", "channel_split", "channel_shuffle", "add", "mul", "concat", "conv_nonsquare",
          "conv_t", "upsample", "adaptive_pool", "norm", "softmax", "convnext", "fused_ir",
-         "regnet", "dense", "transition", "fire", "vit", "swin", "patch_merge", "patch_embed"]
+         "regnet", "dense", "transition", "fire", "inception", "vit", "swin", "patch_merge",
+         "patch_embed"]
 
 
 @st.composite
@@ -108,6 +109,10 @@ def configs(draw, kind):
         text = f"transition(out={out})"
     elif kind == "fire":
         text = f"fire(s1x1={out},e1x1={draw(st.integers(1, 8))},e3x3={draw(st.integers(1, 8))})"
+    elif kind == "inception":
+        ch = [draw(st.integers(1, 6)) for _ in range(6)]
+        text = ("inception(c1x1={},c3x3_reduce={},c3x3={},c5x5_reduce={},c5x5={},pool_proj={},"
+                "k5={})".format(*ch, draw(st.sampled_from([3, 5]))))
     elif kind in ("vit", "swin", "patch_merge"):
         heads = draw(st.sampled_from([1, 2, 4]))
         dim = heads * draw(st.sampled_from([1, 2, 4]))

@@ -31,6 +31,7 @@ TORCHVISION_PARAMS = {
     "regnet_y_400mf": 4_344_144,      # RegNet_Y_400MF_Weights.IMAGENET1K_V1
     "densenet121": 7_978_856,         # DenseNet121_Weights.IMAGENET1K_V1
     "squeezenet1_0": 1_248_424,       # SqueezeNet1_0_Weights.IMAGENET1K_V1
+    "googlenet": 6_624_904,           # GoogLeNet_Weights.IMAGENET1K_V1
 }
 
 
@@ -43,7 +44,7 @@ def test_params_match_torchvision_exactly(name):
     # torchvision docs "GFLOPS" column (its _ops meta, multiply-adds), printed to 3 decimals
     ("resnet34", 3.664), ("convnext_tiny", 4.456), ("vit_b_16", 17.564), ("swin_t", 4.491),
     ("efficientnet_v2_s", 8.366), ("regnet_y_400mf", 0.402), ("densenet121", 2.834),
-    ("squeezenet1_0", 0.819)])
+    ("squeezenet1_0", 0.819), ("googlenet", 1.498)])
 def test_modern_macs_at_published_precision(name, gflops):
     assert round(totals(name).macs / 1e9, 3) == gflops
 
