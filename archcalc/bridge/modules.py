@@ -199,9 +199,10 @@ class AttentionScores(nn.Module):
     of ``(2·window − 1)²·heads``) and the shifted-window mask (zeros here: its values change
     no count)."""
 
-    def __init__(self, heads: int, window, rel_bias: bool, masked: bool):
+    def __init__(self, heads: int, window, rel_bias: bool, masked: bool, head_dim: int):
         super().__init__()
         self.heads, self.window, self.masked = heads, window, masked
+        self.scale = head_dim ** -0.5
         self.table = nn.Parameter(torch.zeros((2 * window - 1) ** 2, heads)) if rel_bias else None
         if rel_bias:
             coords = torch.stack(torch.meshgrid(torch.arange(window), torch.arange(window),
@@ -211,7 +212,7 @@ class AttentionScores(nn.Module):
 
     def forward(self, qkv):
         q = _heads(qkv, 0, self.heads, self.window)
-        q = q * q.shape[-1] ** -0.5
+        q = q * self.scale
         scores = q.matmul(_heads(qkv, 1, self.heads, self.window).transpose(-2, -1))
         if self.table is not None:
             scores = scores + self.table[self.index].permute(2, 0, 1)
@@ -323,7 +324,8 @@ def _concat(op, node):
 
 @builder(AttnScores)
 def _scores(op: AttnScores, node):
-    return AttentionScores(op.heads, op.window, op.rel_bias, op.masked)
+    return AttentionScores(op.heads, op.window, op.rel_bias, op.masked,
+                           node.in_shapes[0].c // 3 // op.heads)
 
 
 @builder(AttnValues)
