@@ -28,13 +28,15 @@ DEFAULT_ACT = "relu6"
 class Options:
     """How to evaluate a spec.  ``None`` keeps the spec's own value.
 
-    ``input`` is ``(H, W, C)``; ``resolution`` the input side in pixels (ρ = R/224 for the
-    zoo); ``width`` the width multiplier α; ``memory`` ``unfused`` or ``fused``; ``replace``
+    ``input`` is ``(H, W, C)`` or ``(tokens, dim)``; ``resolution`` the input side in pixels
+    (ρ = R/224 for the zoo); ``width`` the width multiplier α; ``depth`` the depth multiplier
+    (stage repeats ``ceil(n·d)``); ``memory`` ``unfused`` or ``fused``; ``replace``
     pairs of block kinds to swap, e.g. ``(("dwsep", "conv"),)``.
     """
 
-    input: tuple[int, int, int] | None = None
+    input: tuple[int, ...] | None = None
     width: float | None = None
+    depth: float | None = None
     resolution: int | None = None
     norm: str | None = None
     act: str | None = None
@@ -52,8 +54,8 @@ class Options:
             if value is not None and value not in allowed:
                 raise ArchcalcError(f"expected one of {', '.join(allowed)}, got {value!r}",
                                     field=f"--{key}")
-        for key, value in (("width", self.width), ("resolution", self.resolution),
-                           ("batch", self.batch)):
+        for key, value in (("width", self.width), ("depth", self.depth),
+                           ("resolution", self.resolution), ("batch", self.batch)):
             if value is not None and not value > 0:
                 raise ArchcalcError(f"must be positive, got {value!r}", field=f"--{key}")
 
@@ -63,10 +65,14 @@ class Options:
         if self.input is not None:
             out = replace(out, input=tuple(self.input))
         if self.resolution is not None:
+            if len(out.input) != 3:
+                raise ArchcalcError("applies to image inputs, not tokens", field="--resolution")
             out = replace(out, input=(self.resolution, self.resolution, out.input[2]),
                           resolution=1.0)
         if self.width is not None:
             out = replace(out, width=float(self.width))
+        if self.depth is not None:
+            out = replace(out, depth=float(self.depth))
         if self.replace:
             out = replace_blocks(out, self.replace)
         return out

@@ -9,13 +9,21 @@ folded into a conv bias with ``fold_bn``), "same"-style padding ``d·((k−1)//2
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from .errors import ArchcalcError
 from .ir import GraphBuilder
 from .num import is_concrete, scale_channels
-from .ops import (ACTIVATIONS, Activation, Add, BatchNorm2d, ChannelShuffle, ChannelSplit, Concat,
-                  Conv2d, Linear, Pool2d, Scale)
+from .ops import (ACTIVATIONS, Activation, AdaptivePool2d, Add, AttnScores, AttnValues,
+                  BatchNorm2d, ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d,
+                  ConvTranspose2d, GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul,
+                  PatchMerge, Permute, Pool2d, PosEmbed, Scale, Softmax, TokenSelect, Upsample,
+                  WindowShift, pair)
+
+# Spec field types beyond int/float/str/bool, validated by the spec loader: a kernel, stride
+# or dilation (an int or [h, w]), a padding (an int, [h, w] or [top, bottom, left, right]) and
+# references to earlier layers (a name or a list of names).
+Size = Pad = Refs = object
 
 NORMS = ("bn", "none")
 ACT_CHOICES = ACTIVATIONS + ("none",)
@@ -53,10 +61,25 @@ def block(name: str, *aliases: str):
     return register
 
 
+def same_pad(k, d=1):
+    """"Same"-style padding ``d·((k−1)//2)`` per side (a pair for a non-square kernel)."""
+    (kh, kw), (dh, dw) = pair(k), pair(d)
+    ph, pw = dh * ((kh - 1) // 2), dw * ((kw - 1) // 2)
+    return ph if isinstance(k, int) and isinstance(d, int) else (ph, pw)
+
+
+def repeat_of(blk, r: int):
+    """Block ``blk`` as its ``r``-th repeat: the stride applies to the first repeat only, and a
+    block may define ``repeat(r)`` for more (Swin alternates shifted windows)."""
+    if hasattr(blk, "repeat"):
+        return blk.repeat(r)
+    return replace(blk, s=1) if r and "s" in blk.__dataclass_fields__ else blk
+
+
 def conv_unit(g: GraphBuilder, x: str, name: str, ctx: Context, cout, k, s=1, d=1, groups=1,
               act="none", p=None, bias=False) -> str:
     """conv → BN → activation, the unit every block is built from."""
-    pad = d * ((k - 1) // 2) if p is None else p
+    pad = same_pad(k, d) if p is None else p
     folded = ctx.norm == "bn" and ctx.fold_bn
     y = g.add(f"{name}.conv", Conv2d(g.shape(x).c, cout, k, s, pad, d, groups, bias or folded), x)
     if ctx.norm == "bn" and not ctx.fold_bn:
@@ -69,7 +92,7 @@ def conv_unit(g: GraphBuilder, x: str, name: str, ctx: Context, cout, k, s=1, d=
 def squeeze_excite(g: GraphBuilder, x: str, name: str, squeeze, act: str, gate: str) -> str:
     """pool → 1×1 conv (bias) → act → 1×1 conv (bias) → gate → channel scaling."""
     c = g.shape(x).c
-    y = g.add(f"{name}.pool", Pool2d(), x)
+    y = g.add(f"{name}.pool", AdaptivePool2d(), x)
     y = g.add(f"{name}.fc1", Conv2d(c, squeeze, 1, bias=True), y)
     y = g.add(f"{name}.act", Activation(act), y)
     y = g.add(f"{name}.fc2", Conv2d(squeeze, c, 1, bias=True), y)
@@ -91,11 +114,11 @@ class StandardConv:
     """k×k convolution (optionally grouped) + BN + activation."""
 
     out: int = param(REQUIRED, channels=True)
-    k: int = param(3)
-    s: int = param(1)
-    d: int = param(1)
+    k: Size = param(3)
+    s: Size = param(1)
+    d: Size = param(1)
     g: int = param(1)
-    p: int | None = param(None, minimum=0)
+    p: Pad | None = param(None, minimum=0)
     bias: bool = param(False)
     act: str | None = param(None, choices=ACT_CHOICES)
 
@@ -109,9 +132,9 @@ class StandardConv:
 class Depthwise:
     """k×k depthwise convolution (groups = channels) + BN + activation."""
 
-    k: int = param(3)
-    s: int = param(1)
-    d: int = param(1)
+    k: Size = param(3)
+    s: Size = param(1)
+    d: Size = param(1)
     act: str | None = param(None, choices=ACT_CHOICES)
 
     def expand(self, g, x, name, ctx):
@@ -138,9 +161,9 @@ class DepthwiseSeparable:
     """MobileNetV1's unit: depthwise k×k + BN + act, then pointwise 1×1 + BN + act."""
 
     out: int = param(REQUIRED, channels=True)
-    k: int = param(3)
-    s: int = param(1)
-    d: int = param(1)
+    k: Size = param(3)
+    s: Size = param(1)
+    d: Size = param(1)
     act: str | None = param(None, choices=ACT_CHOICES)
 
     def expand(self, g, x, name, ctx):
@@ -242,19 +265,22 @@ class BasicBlock:
 @block("bottleneck")
 @dataclass(frozen=True)
 class Bottleneck:
-    """ResNet v1.5 bottleneck: 1×1 to ``mid`` (default out/4), 3×3 with the stride, 1×1 to
-    ``out``; each + BN, act after the first two; shortcut, add, act."""
+    """ResNet bottleneck: 1×1 to ``mid`` (default out/4), 3×3, 1×1 to ``out``; each + BN,
+    act after the first two; shortcut, add, act.  The stride is on the 3×3 (``v1.5``,
+    torchvision's) or on the first 1×1 (``v1``, the paper's)."""
 
     out: int = param(REQUIRED, channels=True)
     mid: int | None = param(None, channels=True)
     s: int = param(1)
     act: str | None = param(None, choices=ACT_CHOICES)
+    version: str = param("v1.5", choices=("v1", "v1.5"))
 
     def expand(self, g, x, name, ctx):
         act = self.act or ctx.act
         mid = self.out // 4 if self.mid is None else self.mid
-        y = conv_unit(g, x, f"{name}.conv1", ctx, mid, 1, act=act)
-        y = conv_unit(g, y, f"{name}.conv2", ctx, mid, 3, self.s, act=act)
+        s1, s3 = (self.s, 1) if self.version == "v1" else (1, self.s)
+        y = conv_unit(g, x, f"{name}.conv1", ctx, mid, 1, s1, act=act)
+        y = conv_unit(g, y, f"{name}.conv2", ctx, mid, 3, s3, act=act)
         y = conv_unit(g, y, f"{name}.conv3", ctx, self.out, 1)
         y = residual(g, _downsample(g, x, name, ctx, self.out, self.s), y, name)
         return g.add(f"{name}.act", Activation(act), y)
@@ -292,10 +318,11 @@ class ShuffleUnit:
         return g.add(f"{name}.shuffle", ChannelShuffle(2), y)
 
 
-@block("linear", "fc", "dense")
+@block("linear", "fc")
 @dataclass(frozen=True)
 class FullyConnected:
-    """Fully connected layer on the flattened input, optional activation (default none)."""
+    """Fully connected layer (on the flattened input of an image; per token otherwise),
+    optional activation (default none)."""
 
     out: int = param(REQUIRED, channels=True)
     bias: bool = param(True)
@@ -303,35 +330,107 @@ class FullyConnected:
 
     def expand(self, g, x, name, ctx):
         s = g.shape(x)
-        y = g.add(f"{name}.fc", Linear(s.c * s.h * s.w, self.out, self.bias), x)
+        fin = s.c * s.h * s.w if s.layout == "chw" else s.c
+        y = g.add(f"{name}.fc", Linear(fin, self.out, self.bias), x)
         return y if self.act == "none" else g.add(f"{name}.act", Activation(self.act), y)
 
 
 @block("pool")
 @dataclass(frozen=True)
 class Pool:
-    """Pooling: ``global`` average (default), or ``avg``/``max`` over k×k windows."""
+    """Pooling: ``global`` average (default), or ``avg``/``max`` over k×k windows (stride
+    defaults to k; ``ceil``: PyTorch's ceil_mode)."""
 
     type: str = param("global", choices=("global", "avg", "max"))
-    k: int | None = param(None)
-    s: int | None = param(None)
-    p: int = param(0, minimum=0)
+    k: Size | None = param(None)
+    s: Size | None = param(None)
+    p: Pad = param(0, minimum=0)
+    ceil: bool = param(False)
 
     def expand(self, g, x, name, ctx):
         if self.type == "global":
-            return g.add(f"{name}.pool", Pool2d(), x)
+            return g.add(f"{name}.pool", AdaptivePool2d(), x)
         if self.k is None:
             raise ArchcalcError(f"{self.type} pooling needs a kernel size k", field="k")
-        return g.add(f"{name}.pool", Pool2d(self.type, self.k, self.s, self.p), x)
+        return g.add(f"{name}.pool", Pool2d(self.type, self.k, self.s, self.p, self.ceil), x)
+
+
+@block("adaptive_pool")
+@dataclass(frozen=True)
+class AdaptivePool:
+    """Adaptive average or max pooling to an ``out`` grid (an int or [h, w])."""
+
+    type: str = param("avg", choices=("avg", "max"))
+    out: Size = param(1)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.pool", AdaptivePool2d(self.type, self.out), x)
+
+
+@block("conv_t", "conv_transpose", "deconv")
+@dataclass(frozen=True)
+class TransposedConv:
+    """Transposed convolution (no BN or activation: compose them with ``bn``, ``act``)."""
+
+    out: int = param(REQUIRED, channels=True)
+    k: Size = param(2)
+    s: Size = param(2)
+    p: Size = param(0, minimum=0)
+    out_pad: Size = param(0, minimum=0)
+    d: Size = param(1)
+    g: int = param(1)
+    bias: bool = param(True)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.conv", ConvTranspose2d(g.shape(x).c, self.out, self.k, self.s,
+                                                     self.p, self.out_pad, self.d, self.g,
+                                                     self.bias), x)
+
+
+@block("upsample", "interpolate")
+@dataclass(frozen=True)
+class UpsampleLayer:
+    """Upsampling by an integer ``factor``, ``nearest`` or ``bilinear``."""
+
+    factor: int = param(2)
+    mode: str = param("nearest", choices=("nearest", "bilinear"))
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.up", Upsample(self.factor, self.mode), x)
 
 
 @block("bn", "batch_norm")
 @dataclass(frozen=True)
 class BatchNorm:
-    """A lone batch norm (for specs written op by op, e.g. by ``archcalc inspect``)."""
+    """A lone batch norm, learned scale and shift (``affine``) or not."""
+
+    affine: bool = param(True)
 
     def expand(self, g, x, name, ctx):
-        return g.add(f"{name}.bn", BatchNorm2d(g.shape(x).c), x)
+        return g.add(f"{name}.bn", BatchNorm2d(g.shape(x).c, self.affine), x)
+
+
+@block("ln", "layer_norm")
+@dataclass(frozen=True)
+class LayerNormLayer:
+    """Layer norm over the features at each position (LayerNorm2d on an image)."""
+
+    affine: bool = param(True)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.ln", LayerNorm(g.shape(x).c, self.affine), x)
+
+
+@block("gn", "group_norm")
+@dataclass(frozen=True)
+class GroupNormLayer:
+    """Group norm with ``g`` groups."""
+
+    g: int = param(32)
+    affine: bool = param(True)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.gn", GroupNorm(self.g, g.shape(x).c, self.affine), x)
 
 
 @block("act", "activation")
@@ -343,6 +442,15 @@ class Act:
 
     def expand(self, g, x, name, ctx):
         return g.add(f"{name}.act", Activation(self.fn), x)
+
+
+@block("softmax")
+@dataclass(frozen=True)
+class SoftmaxLayer:
+    """Softmax over the features (the last dim)."""
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.softmax", Softmax(), x)
 
 
 @dataclass(frozen=True)
@@ -371,12 +479,146 @@ class MulLayer(_Binary):
     op, suffix = Scale, "scale"
 
 
+@block("matmul", "bmm")
+@dataclass(frozen=True)
+class MatMulLayer(_Binary):
+    """Matrix product ``other @ input`` (batched over heads)."""
+
+    op, suffix = MatMul, "matmul"
+
+
 @block("concat")
 @dataclass(frozen=True)
-class ConcatLayer(_Binary):
-    """Channel concatenation: the layer named ``other`` first, then this layer's input."""
+class ConcatLayer:
+    """Concatenation along the features: the layers named in ``other`` (a name or a list),
+    in order, then this layer's input."""
 
-    op, suffix = Concat, "concat"
+    other: Refs = param(REQUIRED)
+
+    def expand(self, g, x, name, ctx):
+        refs = (self.other,) if isinstance(self.other, str) else self.other
+        return g.add(f"{name}.concat", Concat(), *(g.ref(r) for r in refs), x)
+
+
+@block("attn_scores")
+@dataclass(frozen=True)
+class AttnScoresLayer:
+    """Attention scores QKᵀ/√d from a fused qkv input (global, or in windows)."""
+
+    heads: int = param(REQUIRED)
+    window: int | None = param(None)
+    rel_bias: bool = param(False)
+    masked: bool = param(False)
+
+    def expand(self, g, x, name, ctx):
+        op = AttnScores(self.heads, self.window, self.rel_bias, self.masked)
+        return g.add(f"{name}.scores", op, x)
+
+
+@block("attn_values")
+@dataclass(frozen=True)
+class AttnValuesLayer(_Binary):
+    """Attention output: probabilities (the layer named ``other``) @ V of this qkv input."""
+
+    heads: int = param(REQUIRED)
+    window: int | None = param(None)
+    suffix = "values"
+
+    def op(self):
+        return AttnValues(self.heads, self.window)
+
+
+@block("window_shift")
+@dataclass(frozen=True)
+class WindowShiftLayer:
+    """Pad to whole windows and roll by −shift; with ``crop`` [h, w], roll back and crop."""
+
+    window: int = param(REQUIRED)
+    shift: Size = param(0, minimum=0)
+    crop: Size | None = param(None)
+
+    def expand(self, g, x, name, ctx):
+        crop = None if self.crop is None else pair(self.crop)
+        return g.add(f"{name}.shift", WindowShift(self.window, pair(self.shift), crop), x)
+
+
+@block("layer_scale")
+@dataclass(frozen=True)
+class LayerScaleLayer:
+    """Learned per-channel multiplier."""
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.scale", LayerScale(g.shape(x).c), x)
+
+
+@block("permute")
+@dataclass(frozen=True)
+class PermuteLayer:
+    """Layout change: ``hwc`` (channels last), ``chw``, or ``tokens`` from an image."""
+
+    to: str = param(REQUIRED, choices=("hwc", "chw", "tokens"))
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.permute", Permute(self.to), x)
+
+
+@block("merge2x2")
+@dataclass(frozen=True)
+class Merge2x2:
+    """Each 2×2 neighbourhood of a channels-last image into 4·C features."""
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.merge", PatchMerge(), x)
+
+
+@block("cls_token", "class_token")
+@dataclass(frozen=True)
+class ClassTokenLayer:
+    """Prepend a learned class token."""
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.cls", ClassToken(g.shape(x).c), x)
+
+
+@block("pos_embed", "position_embedding")
+@dataclass(frozen=True)
+class PosEmbedLayer:
+    """Add a learned position embedding (one vector per token)."""
+
+    def expand(self, g, x, name, ctx):
+        s = g.shape(x)
+        return g.add(f"{name}.pos", PosEmbed(s.h, s.c), x)
+
+
+@block("token")
+@dataclass(frozen=True)
+class TokenLayer:
+    """Token ``index`` of the sequence (0: the class token)."""
+
+    index: int = param(0, minimum=0)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.token", TokenSelect(self.index), x)
+
+
+@block("dropout")
+@dataclass(frozen=True)
+class Dropout:
+    """Dropout: the identity at inference."""
+
+    p: float = param(0.0, minimum=0)
+    what = "dropout"
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.drop", Identity(self.what), x)
+
+
+@block("drop_path", "stochastic_depth")
+@dataclass(frozen=True)
+class DropPath(Dropout):
+    """Stochastic depth: the identity at inference."""
+
+    what = "stochastic depth"
 
 
 @block("channel_split")
@@ -401,6 +643,277 @@ class ShuffleLayer:
         return g.add(f"{name}.shuffle", ChannelShuffle(self.g), x)
 
 
+# ---- modern blocks, matching torchvision's reference implementations layer for layer ----
+
+def mlp(g, x, name: str, hidden, act: str = "gelu") -> str:
+    """Transformer MLP: linear to ``hidden`` → act → linear back (dropouts are identities)."""
+    c = g.shape(x).c
+    y = g.add(f"{name}.fc1", Linear(c, hidden), x)
+    y = g.add(f"{name}.act", Activation(act), y)
+    return g.add(f"{name}.fc2", Linear(hidden, c), y)
+
+
+def attention(g, x, name: str, heads, window=None, shift=(0, 0)) -> str:
+    """Multi-head self-attention as primitive ops: qkv projection, scores QKᵀ/√d, softmax,
+    weighted sum AV, output projection.  With a ``window``: Swin's shifted-window attention
+    (pad and roll, relative-position bias, mask when shifted, roll back and crop)."""
+    s = g.shape(x)
+    y = x
+    if window is not None:
+        y = g.add(f"{name}.shift", WindowShift(window, shift), x)
+    qkv = g.add(f"{name}.qkv", Linear(s.c, 3 * s.c), y)
+    masked = window is not None and any(shift)
+    y = g.add(f"{name}.scores", AttnScores(heads, window, window is not None, masked), qkv)
+    y = g.add(f"{name}.softmax", Softmax(), y)
+    y = g.add(f"{name}.values", AttnValues(heads, window), y, qkv)
+    y = g.add(f"{name}.proj", Linear(s.c, s.c), y)
+    if window is not None:
+        y = g.add(f"{name}.unshift", WindowShift(window, shift, (s.h, s.w)), y)
+    return y
+
+
+@block("patch_embed")
+@dataclass(frozen=True)
+class PatchEmbed:
+    """Patchify stem: ``patch×patch`` conv with stride ``patch`` and a bias, then the layout
+    ``to`` (``tokens``: ViT; ``hwc``: Swin; ``chw``: ConvNeXt) and an optional layer norm."""
+
+    out: int = param(REQUIRED, channels=True)
+    patch: int = param(16)
+    to: str = param("tokens", choices=("tokens", "hwc", "chw"))
+    norm: bool = param(False)
+
+    def expand(self, g, x, name, ctx):
+        c = g.shape(x).c
+        y = g.add(f"{name}.conv", Conv2d(c, self.out, self.patch, self.patch, bias=True), x)
+        if self.to != "chw":
+            y = g.add(f"{name}.permute", Permute(self.to), y)
+        return g.add(f"{name}.ln", LayerNorm(self.out), y) if self.norm else y
+
+
+@block("vit", "encoder")
+@dataclass(frozen=True)
+class ViTBlock:
+    """Pre-norm transformer encoder block (ViT): x + attention(LN(x)), then x + MLP(LN(x))
+    with a GELU MLP of ``mlp`` hidden features."""
+
+    heads: int = param(REQUIRED)
+    mlp: int = param(REQUIRED, channels=True)
+
+    def expand(self, g, x, name, ctx):
+        y = g.add(f"{name}.ln1", LayerNorm(g.shape(x).c), x)
+        x = g.add(f"{name}.add1", Add(), x, attention(g, y, f"{name}.attn", self.heads))
+        y = g.add(f"{name}.ln2", LayerNorm(g.shape(x).c), x)
+        return g.add(f"{name}.add2", Add(), x, mlp(g, y, f"{name}.mlp", self.mlp))
+
+
+@block("swin")
+@dataclass(frozen=True)
+class SwinBlock:
+    """Swin transformer block on a channels-last image: x + W-MSA(LN(x)), x + MLP(LN(x)).
+    ``shift`` unset alternates 0 and window/2 over the repeats; no shift along a side whose
+    padded length fits one window (torchvision's rule)."""
+
+    heads: int = param(REQUIRED)
+    window: int = param(7)
+    shift: int | None = param(None, minimum=0)
+    mlp_ratio: float = param(4.0)
+
+    def repeat(self, r: int) -> "SwinBlock":
+        return self if self.shift is not None else replace(self, shift=self.window // 2 * (r % 2))
+
+    def expand(self, g, x, name, ctx):
+        s = g.shape(x)
+        win = self.window
+        if not is_concrete(s.h, s.w, win):
+            raise ArchcalcError("swin needs concrete sizes (whether a side shifts depends on them)")
+        shift = tuple(0 if -(-side // win) == 1 else self.shift or 0 for side in (s.h, s.w))
+        y = g.add(f"{name}.ln1", LayerNorm(s.c), x)
+        x = g.add(f"{name}.add1", Add(), x, attention(g, y, f"{name}.attn", self.heads, win, shift))
+        y = g.add(f"{name}.ln2", LayerNorm(s.c), x)
+        hidden = _expanded(s.c, self.mlp_ratio)
+        return g.add(f"{name}.add2", Add(), x, mlp(g, y, f"{name}.mlp", hidden))
+
+
+@block("patch_merge")
+@dataclass(frozen=True)
+class PatchMerging:
+    """Swin's patch merging: 2×2 neighbourhoods into 4·C features, layer norm, linear to
+    ``out`` (default 2·C) without bias."""
+
+    out: int | None = param(None, channels=True)
+
+    def expand(self, g, x, name, ctx):
+        c = g.shape(x).c
+        y = g.add(f"{name}.merge", PatchMerge(), x)
+        y = g.add(f"{name}.ln", LayerNorm(4 * c), y)
+        out = 2 * c if self.out is None else self.out
+        return g.add(f"{name}.reduction", Linear(4 * c, out, bias=False), y)
+
+
+@block("convnext", "cnblock")
+@dataclass(frozen=True)
+class ConvNeXtBlock:
+    """ConvNeXt block: 7×7 depthwise conv (bias), permute to channels last, layer norm, linear
+    to ``ratio``·C, GELU, linear back, permute back, layer scale, residual add."""
+
+    k: int = param(7)
+    ratio: int = param(4)
+    layer_scale: bool = param(True)
+
+    def expand(self, g, x, name, ctx):
+        c = g.shape(x).c
+        y = g.add(f"{name}.dw", Conv2d(c, c, self.k, 1, same_pad(self.k), 1, c, True), x)
+        y = g.add(f"{name}.permute1", Permute("hwc"), y)
+        y = g.add(f"{name}.ln", LayerNorm(c), y)
+        y = mlp(g, y, f"{name}.mlp", self.ratio * c)
+        y = g.add(f"{name}.permute2", Permute("chw"), y)
+        if self.layer_scale:
+            y = g.add(f"{name}.layer_scale", LayerScale(c), y)
+        return residual(g, x, y, name)
+
+
+@block("fused_ir", "fused_mbconv")
+@dataclass(frozen=True)
+class FusedInvertedResidual:
+    """EfficientNetV2's Fused-MBConv: k×k conv with the stride to ``t``·in channels + act,
+    then a linear 1×1 projection (with t = 1: the k×k conv straight to ``out`` + act);
+    residual add iff stride 1 and in == out."""
+
+    out: int = param(REQUIRED, channels=True)
+    t: float = param(4)
+    k: int = param(3)
+    s: int = param(1)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        cin = g.shape(x).c
+        hidden = _expanded(cin, self.t)
+        if _same(hidden, cin):
+            y = conv_unit(g, x, f"{name}.fused", ctx, self.out, self.k, self.s, act=act)
+        else:
+            y = conv_unit(g, x, f"{name}.fused", ctx, hidden, self.k, self.s, act=act)
+            y = conv_unit(g, y, f"{name}.project", ctx, self.out, 1)
+        if _same(self.s, 1) and _same(cin, self.out):
+            y = residual(g, x, y, name)
+        return y
+
+
+@block("regnet")
+@dataclass(frozen=True)
+class RegNetBlock:
+    """RegNet X/Y residual bottleneck: 1×1 to ``b``·out (bottleneck ratio), 3×3 group conv
+    (groups of ``gw`` channels) with the stride, squeeze-excite of ``se``·in (RegNetY; ReLU,
+    sigmoid gate), 1×1 to ``out``; each + BN, act after the first two; shortcut, add, act."""
+
+    out: int = param(REQUIRED, channels=True)
+    s: int = param(1)
+    gw: int = param(REQUIRED)
+    b: float = param(1.0)
+    se: float = param(0.0, minimum=0)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        cin = g.shape(x).c
+        mid = _expanded(self.out, self.b)
+        y = conv_unit(g, x, f"{name}.a", ctx, mid, 1, act=act)
+        y = conv_unit(g, y, f"{name}.b", ctx, mid, 3, self.s, groups=mid // self.gw, act=act)
+        if self.se:
+            y = squeeze_excite(g, y, f"{name}.se", _expanded(cin, self.se), "relu", "sigmoid")
+        y = conv_unit(g, y, f"{name}.c", ctx, self.out, 1)
+        y = residual(g, _downsample(g, x, name, ctx, self.out, self.s), y, name)
+        return g.add(f"{name}.act", Activation(act), y)
+
+
+def norm_act_conv(g, x, name: str, ctx: Context, cout, k, act: str) -> str:
+    """Pre-activation unit (DenseNet): BN → act → conv without bias."""
+    y = x
+    if ctx.norm == "bn":
+        y = g.add(f"{name}.bn", BatchNorm2d(g.shape(x).c), y)
+    y = g.add(f"{name}.act", Activation(act), y)
+    return g.add(f"{name}.conv", Conv2d(g.shape(x).c, cout, k, 1, same_pad(k)), y)
+
+
+@block("dense", "dense_layer")
+@dataclass(frozen=True)
+class DenseLayer:
+    """DenseNet layer: BN-act-1×1 conv to ``bn_size``·``growth``, BN-act-3×3 conv to
+    ``growth``, concatenated after the input."""
+
+    growth: int = param(32, channels=True)
+    bn_size: int = param(4)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        y = norm_act_conv(g, x, f"{name}.unit1", ctx, self.bn_size * self.growth, 1, act)
+        y = norm_act_conv(g, y, f"{name}.unit2", ctx, self.growth, 3, act)
+        return g.add(f"{name}.concat", Concat(), x, y)
+
+
+@block("transition")
+@dataclass(frozen=True)
+class Transition:
+    """DenseNet transition: BN-act-1×1 conv to ``out`` (default in/2), 2×2 average pool."""
+
+    out: int | None = param(None, channels=True)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        out = g.shape(x).c // 2 if self.out is None else self.out
+        y = norm_act_conv(g, x, f"{name}.unit", ctx, out, 1, self.act or ctx.act)
+        return g.add(f"{name}.pool", Pool2d("avg", 2), y)
+
+
+@block("fire")
+@dataclass(frozen=True)
+class Fire:
+    """SqueezeNet fire module (the paper's names): 1×1 squeeze to ``s1x1`` + act, then 1×1
+    and 3×3 expand convs to ``e1x1`` and ``e3x3`` channels + act, concatenated; conv biases."""
+
+    s1x1: int = param(REQUIRED, channels=True)
+    e1x1: int = param(REQUIRED, channels=True)
+    e3x3: int = param(REQUIRED, channels=True)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        y = conv_unit(g, x, f"{name}.squeeze", ctx, self.s1x1, 1, act=act, bias=True)
+        e1 = conv_unit(g, y, f"{name}.expand1x1", ctx, self.e1x1, 1, act=act, bias=True)
+        e3 = conv_unit(g, y, f"{name}.expand3x3", ctx, self.e3x3, 3, act=act, bias=True)
+        return g.add(f"{name}.concat", Concat(), e1, e3)
+
+
 def block_fields(kind: str):
     """The parameter fields of block ``kind`` (canonical name), in declaration order."""
     return fields(BLOCKS[kind])
+
+
+@block("inception", "inception_v1")
+@dataclass(frozen=True)
+class Inception:
+    """GoogLeNet inception module (the paper's Table 1 columns): 1×1; 1×1 reduce → 3×3;
+    1×1 reduce → ``k5``×``k5`` (5 in the paper, 3 in torchvision's port); 3×3 stride-1 max
+    pool (ceil mode) → 1×1 pool projection; each conv + BN + act; the four concatenated."""
+
+    c1x1: int = param(REQUIRED, channels=True)
+    c3x3_reduce: int = param(REQUIRED, channels=True)
+    c3x3: int = param(REQUIRED, channels=True)
+    c5x5_reduce: int = param(REQUIRED, channels=True)
+    c5x5: int = param(REQUIRED, channels=True)
+    pool_proj: int = param(REQUIRED, channels=True)
+    k5: int = param(5)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        b1 = conv_unit(g, x, f"{name}.branch1", ctx, self.c1x1, 1, act=act)
+        b2 = conv_unit(g, x, f"{name}.branch2.reduce", ctx, self.c3x3_reduce, 1, act=act)
+        b2 = conv_unit(g, b2, f"{name}.branch2.conv", ctx, self.c3x3, 3, act=act)
+        b3 = conv_unit(g, x, f"{name}.branch3.reduce", ctx, self.c5x5_reduce, 1, act=act)
+        b3 = conv_unit(g, b3, f"{name}.branch3.conv", ctx, self.c5x5, self.k5, act=act)
+        b4 = g.add(f"{name}.branch4.pool", Pool2d("max", 3, 1, 1, ceil=True), x)
+        b4 = conv_unit(g, b4, f"{name}.branch4.proj", ctx, self.pool_proj, 1, act=act)
+        return g.add(f"{name}.concat", Concat(), b1, b2, b3, b4)

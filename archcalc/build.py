@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
-from .blocks import BLOCKS, Context
+from .blocks import BLOCKS, Context, repeat_of
 from .errors import ArchcalcError
 from .ir import GraphBuilder, Network, BlockInfo, INPUT
 from .num import scale_channels
@@ -15,6 +16,9 @@ from .spec.model import LayerSpec, Spec
 def _scaled(layer: LayerSpec, params: dict, spec: Spec) -> dict:
     """Apply the width multiplier to the layer's channel fields."""
     width = spec.width
+    if spec.fixed_width and width != 1.0:
+        raise ArchcalcError(f"{spec.name} has no continuous width rule: {spec.fixed_width}",
+                            source=spec.source, field="multipliers.width")
     if layer.scale == "no" or width == 1.0 or (layer.scale == "up" and width < 1.0):
         return params
     cls = BLOCKS[layer.kind]
@@ -25,8 +29,16 @@ def _scaled(layer: LayerSpec, params: dict, spec: Spec) -> dict:
     return out
 
 
+def repeats(layer: LayerSpec, spec: Spec) -> int:
+    """A stage's repeats after the depth multiplier: ``ceil(n·d)`` (EfficientNet's rule) for
+    layers written with ``n:``; single layers are never repeated."""
+    return math.ceil(layer.repeat * spec.depth) if layer.stage else layer.repeat
+
+
 def input_shape(spec: Spec) -> Shape:
-    """The network input ``(C, H, W)`` after the resolution multiplier ρ."""
+    """The network input: ``(C, H, W)`` after the resolution multiplier ρ, or tokens."""
+    if len(spec.input) == 2:
+        return Shape.tokens(*spec.input)
     h, w, c = spec.input
     if spec.resolution != 1.0:
         h, w = round(h * spec.resolution), round(w * spec.resolution)
@@ -41,14 +53,14 @@ def build(spec: Spec, fold_bn: bool = False) -> Network:
     index = 0
     for layer in spec.layers:
         params = _scaled(layer, dict(layer.params), spec)
-        for r in range(layer.repeat):
-            if r and "s" in params:
-                params["s"] = 1
+        n = repeats(layer, spec)
+        for r in range(n):
             if layer.name:
-                name = layer.name if layer.repeat == 1 else f"{layer.name}{r}"
+                name = layer.name if n == 1 else f"{layer.name}{r}"
             else:
                 name = f"{layer.kind}{index}"
-            blk = BLOCKS[layer.kind](**params)
+            blk = repeat_of(BLOCKS[layer.kind](**params), r)
+            params = {k: getattr(blk, k) for k in params}
             g.begin_block(BlockInfo(name, layer.kind, replace(layer, params=tuple(params.items()),
                                                               repeat=1).text()))
             source, line, path = layer.where

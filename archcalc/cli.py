@@ -30,6 +30,7 @@ class By(str, Enum):
 
 InputOpt = Annotated[Optional[str], typer.Option("--input", help="Input HxWxC, e.g. 56x56x24.")]
 WidthOpt = Annotated[Optional[float], typer.Option("--width-mult", help="Width multiplier α.")]
+DepthOpt = Annotated[Optional[float], typer.Option("--depth-mult", help="Depth multiplier: stage repeats ceil(n·d).")]
 ResOpt = Annotated[Optional[int], typer.Option("--resolution", help="Input side in pixels (ρ = R/224).")]
 NormOpt = Annotated[Optional[str], typer.Option("--norm", help="bn or none (weights only).")]
 ActOpt = Annotated[Optional[str], typer.Option("--act", help="Default activation.")]
@@ -48,13 +49,14 @@ PlotlyOpt = Annotated[str, typer.Option(
                         "to share one copy between reports.")]
 
 
-def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace):
+def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace,
+             depth=None):
     from .api import Options
     from .spec.load import parse_input, parse_replace
 
     return Options(input=parse_input(input) if input else None, width=width,
                    resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
-                   memory=memory, fold_bn=fold_bn,
+                   memory=memory, fold_bn=fold_bn, depth=depth,
                    replace=tuple(parse_replace(r) for r in replace or ()))
 
 
@@ -114,7 +116,7 @@ def compare(
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Print closed forms (SymPy).")] = False,
-    plotly_js: PlotlyOpt = "embed",
+    plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     if symbolic:
@@ -127,7 +129,8 @@ def compare(
 
     fmt = _format(format, output)
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
-                                                    dtype, batch, memory, fold_bn, replace))
+                                                    dtype, batch, memory, fold_bn, replace,
+                                                    depth_mult))
     show(_report(result, by, False), fmt, output, plotly_js)
 
 
@@ -139,13 +142,15 @@ def report(
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
+    depth_mult: DepthOpt = None,
 ):
     """A review report of the candidates: HTML with charts (default) or an XLSX workbook."""
     from . import api
 
     fmt = _format(format or (None if output else Format("html")), output)
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
-                                                    dtype, batch, memory, fold_bn, replace))
+                                                    dtype, batch, memory, fold_bn, replace,
+                                                    depth_mult))
     show(_report(result, By.layer, False, "archcalc report"), fmt, output, plotly_js)
 
 
@@ -156,14 +161,14 @@ def analyze(
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
-    plotly_js: PlotlyOpt = "embed",
+    plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
 
     fmt = _format(format, output)
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
-                                        memory, fold_bn, replace))
+                                        memory, fold_bn, replace, depth_mult))
     show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), fmt, output,
          plotly_js)
 
@@ -175,6 +180,7 @@ def check(
     norm: NormOpt = None, act: ActOpt = None, batch: BatchOpt = 1, fold_bn: FoldOpt = False,
     replace: ReplaceOpt = None, format: FormatOpt = None, output: OutOpt = None,
     all_rows: Annotated[bool, typer.Option("--all-rows", help="Every layer, also with several specs.")] = False,
+    depth_mult: DepthOpt = None,
 ):
     """Build real torch modules and prove the counts against fvcore, FlopCounterMode and numel.
 
@@ -184,7 +190,7 @@ def check(
 
     fmt = _format(format, output)
     opts = _options(input, width_mult, resolution, norm, act, None, batch, "unfused", fold_bn,
-                    replace)
+                    replace, depth_mult)
     refs = [name for ref in specs for name in api.expand_zoo_all(ref)]
     analyses = [api.analyze(ref, opts) for ref in refs]
     cross_check = _bridge().cross_check
@@ -203,12 +209,13 @@ def build_cmd(
     spec: Annotated[str, typer.Argument(help="Spec file, inline block or zoo:NAME.")],
     input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
     norm: NormOpt = None, act: ActOpt = None, fold_bn: FoldOpt = False,
-    replace: ReplaceOpt = None,
+    replace: ReplaceOpt = None, depth_mult: DepthOpt = None,
     print_: Annotated[bool, typer.Option("--print", help="Print the module tree.")] = False,
     save: Annotated[Optional[str], typer.Option("--save", help="Save the eval-mode module (torch.save).")] = None,
 ):
     """Build the torch.nn.Module for a spec (one module per archcalc layer)."""
-    opts = _options(input, width_mult, resolution, norm, act, None, 1, "unfused", fold_bn, replace)
+    opts = _options(input, width_mult, resolution, norm, act, None, 1, "unfused", fold_bn, replace,
+                    depth_mult)
     module = _bridge().to_module(spec, opts)
     params = sum(p.numel() for p in module.parameters())
     if print_ or not save:

@@ -37,6 +37,29 @@ def maximum(a, b):
     return max(a, b)
 
 
+def ge(a, b):
+    """1 where ``a >= b``, else 0, for every number type (PyTorch's ceil-mode pooling rule)."""
+    if _is_sympy(a) or _is_sympy(b):
+        sp = sys.modules["sympy"]
+        return sp.Piecewise((1, sp.Ge(a, b)), (0, True))
+    if _is_numpy(a) or _is_numpy(b):
+        return (a >= b).astype(int)
+    return int(a >= b)
+
+
+def adaptive_extent(size, out):
+    """Sum over the ``out`` cells of one side of adaptive pooling of the input rows each cell
+    reads (``⌈(i+1)·size/out⌉ − ⌊i·size/out⌋``); ``size`` itself when the cells tile exactly,
+    as for global pooling.  Other splits need concrete ints."""
+    if is_concrete(out) and out == 1:
+        return size
+    if not is_concrete(size, out):
+        from .errors import ArchcalcError
+
+        raise ArchcalcError("adaptive pooling to more than one cell needs concrete sizes")
+    return sum(-(-(i + 1) * size // out) - i * size // out for i in range(out))
+
+
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
     """Round a channel count to a multiple of ``divisor``, never more than 10% down.
 

@@ -1,8 +1,18 @@
 """Primitive operations and their shape inference.
 
-Shapes are per sample, channels first: ``Shape(c, h, w)`` (the batch size is applied by the
-cost engine).  Every formula here is plain arithmetic, so a ``Shape`` may hold ints, NumPy
-arrays or SymPy symbols; validation runs only on concrete ints.
+Shapes are per sample (the batch size is applied by the cost engine).  A :class:`Shape` has a
+feature dimension ``c`` and positions ``h × w``, read by its ``layout``:
+
+* ``chw``: an image, channels first (torch ``N, C, H, W``), printed ``H×W×C``;
+* ``hwc``: an image, channels last (``N, H, W, C``: ConvNeXt's MLP, Swin), printed ``H×W×C``;
+* ``tokens``: a token sequence, ``h`` tokens of ``c`` features, ``w = 1`` (``N, T, D``),
+  printed ``T×D``;
+* ``heads``: ``w`` independent matrices of ``h × c`` (attention scores per head and window,
+  ``N, w, h, c``), printed ``w×h×c``.
+
+Every formula here is plain arithmetic, so a ``Shape`` may hold ints, NumPy arrays or SymPy
+symbols; validation runs only on concrete ints.  Kernels, strides and dilations are an int or
+an ``(h, w)`` pair; padding an int, ``(h, w)`` or ``(top, bottom, left, right)``.
 """
 
 from __future__ import annotations
@@ -11,44 +21,104 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import ArchcalcError
-from .num import is_concrete
+from .num import is_concrete, ge
 
-ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid")
+ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid", "gelu", "gelu_tanh",
+               "mish", "leaky_relu", "hardtanh", "tanh")
+LAYOUTS = ("chw", "hwc", "tokens", "heads")
 
 
 class Shape(NamedTuple):
-    """Activation tensor shape of one sample: channels, height, width."""
+    """Activation tensor of one sample: features ``c`` at ``h × w`` positions, in ``layout``."""
 
     c: object
     h: object
     w: object
+    layout: str = "chw"
+
+    @classmethod
+    def tokens(cls, t, d) -> "Shape":
+        return cls(d, t, 1, "tokens")
 
     @property
     def numel(self):
         return self.c * self.h * self.w
 
+    @property
+    def dims(self) -> tuple:
+        """The dims in spec order: ``(H, W, C)`` for images, ``(T, D)`` for tokens."""
+        return {"tokens": (self.h, self.c), "heads": (self.w, self.h, self.c)}.get(
+            self.layout, (self.h, self.w, self.c))
+
+    @property
+    def torch_dims(self) -> tuple:
+        """The per-sample dims of the torch tensor, in memory order."""
+        return (self.c, self.h, self.w) if self.layout == "chw" else self.dims
+
     def __str__(self) -> str:
-        return f"{self.h}×{self.w}×{self.c}"
+        return "×".join(map(str, self.dims))
 
 
-def conv_out_size(size, k, s, p, d):
-    """Output side of a convolution or pooling window (PyTorch's floor rule)."""
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+def _require(x: Shape, layouts: str, what: str) -> None:
+    if x.layout not in layouts.split():
+        raise ArchcalcError(f"{what} needs a {' or '.join(layouts.split())} tensor, got "
+                            f"{x.layout} {x}")
 
 
-def _check_window(x: Shape, k, s, p, d, what: str) -> None:
-    if not is_concrete(x.h, x.w, k, s, p, d):
-        return
-    extent = d * (k - 1) + 1
-    for side in (x.h, x.w):
-        if extent > side + 2 * p:
-            raise ArchcalcError(
-                f"{what} kernel {k} (extent {extent}) is larger than the padded input "
-                f"{side}+2·{p}={side + 2 * p}", field="k")
+def pair(v) -> tuple:
+    """``(h, w)`` of an int or a pair."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def pads(p) -> tuple:
+    """``(top, bottom, left, right)`` of an int, an ``(h, w)`` pair or a 4-tuple."""
+    if not isinstance(p, (tuple, list)):
+        return (p, p, p, p)
+    return (p[0], p[0], p[1], p[1]) if len(p) == 2 else tuple(p)
+
+
+def size_text(v) -> str:
+    """``3x3``-style text of a kernel size."""
+    h, w = pair(v)
+    return f"{h}x{w}"
+
+
+def conv_out_size(size, k, s, p0, p1, d, ceil=False):
+    """Output side of a convolution or pooling window: PyTorch's floor rule, or its ceil mode
+    (a last window that starts inside the end padding is dropped)."""
+    span = size + p0 + p1 - d * (k - 1) - 1
+    if not ceil:
+        return span // s + 1
+    out = -(-span // s) + 1
+    return out - ge((out - 1) * s, size + p0)
 
 
 @dataclass(frozen=True)
-class Conv2d:
+class _Windowed:
+    """Shared geometry of convolution and pooling windows."""
+
+    def out_hw(self, x: Shape, ceil=False) -> tuple:
+        (kh, kw), (sh, sw), (dh, dw) = pair(self.k), pair(self.stride), pair(self.d)
+        top, bottom, left, right = pads(self.p)
+        if is_concrete(x.h, x.w, kh, kw, dh, dw, top, bottom, left, right):
+            for side, k, d, p0, p1 in ((x.h, kh, dh, top, bottom), (x.w, kw, dw, left, right)):
+                if d * (k - 1) + 1 > side + p0 + p1:
+                    raise ArchcalcError(
+                        f"{self.kind} kernel {size_text(self.k)} (extent {d * (k - 1) + 1}) is "
+                        f"larger than the padded input {side}+{p0}+{p1}={side + p0 + p1}",
+                        field="k")
+        return (conv_out_size(x.h, kh, sh, top, bottom, dh, ceil),
+                conv_out_size(x.w, kw, sw, left, right, dw, ceil))
+
+
+def _check_groups(cin, cout, groups) -> None:
+    if is_concrete(cin, cout, groups) and (cin % groups or cout % groups):
+        raise ArchcalcError(f"channels in={cin}, out={cout} are not divisible by groups={groups}",
+                            field="g")
+
+
+@dataclass(frozen=True)
+class Conv2d(_Windowed):
     """2-D convolution; ``groups == cin == cout`` is a depthwise convolution."""
 
     kind = "conv"
@@ -63,16 +133,15 @@ class Conv2d:
     bias: bool = False
 
     def __post_init__(self):
-        if is_concrete(self.cin, self.cout, self.groups) and (
-                self.cin % self.groups or self.cout % self.groups):
-            raise ArchcalcError(
-                f"channels in={self.cin}, out={self.cout} are not divisible by groups={self.groups}",
-                field="g")
+        _check_groups(self.cin, self.cout, self.groups)
+
+    @property
+    def stride(self):
+        return self.s
 
     def out_shape(self, x: Shape) -> Shape:
-        _check_window(x, self.k, self.s, self.p, self.d, "conv")
-        return Shape(self.cout, conv_out_size(x.h, self.k, self.s, self.p, self.d),
-                     conv_out_size(x.w, self.k, self.s, self.p, self.d))
+        _require(x, "chw", "conv")
+        return Shape(self.cout, *self.out_hw(x))
 
     @property
     def depthwise(self) -> bool:
@@ -81,20 +150,89 @@ class Conv2d:
     @property
     def category(self) -> str:
         if self.depthwise:
-            return f"conv dw {self.k}x{self.k}"
-        return f"conv {self.k}x{self.k}" + (f" g{self.groups}" if self.groups != 1 else "")
+            return f"conv dw {size_text(self.k)}"
+        return f"conv {size_text(self.k)}" + (f" g{self.groups}" if self.groups != 1 else "")
+
+
+@dataclass(frozen=True)
+class ConvTranspose2d:
+    """Transposed 2-D convolution: each input pixel scatters a ``k×k`` kernel into the
+    output, ``out = (in − 1)·s − 2p + d·(k − 1) + output_padding + 1``."""
+
+    kind = "conv_t"
+
+    cin: object
+    cout: object
+    k: object
+    s: object = 1
+    p: object = 0
+    out_pad: object = 0
+    d: object = 1
+    groups: object = 1
+    bias: bool = False
+
+    def __post_init__(self):
+        _check_groups(self.cin, self.cout, self.groups)
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "chw", "transposed conv")
+        (kh, kw), (sh, sw), (ph, pw), (oh, ow), (dh, dw) = map(
+            pair, (self.k, self.s, self.p, self.out_pad, self.d))
+        return Shape(self.cout, (x.h - 1) * sh - 2 * ph + dh * (kh - 1) + oh + 1,
+                     (x.w - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1)
+
+    @property
+    def category(self) -> str:
+        return f"conv transposed {size_text(self.k)}"
 
 
 @dataclass(frozen=True)
 class BatchNorm2d:
-    """Batch normalisation in inference form: per channel scale and shift (affine)."""
+    """Batch normalisation in inference form: per channel scale and shift; learned (affine)
+    or not."""
 
     kind = "bn"
 
     c: object
+    affine: bool = True
     category = "batch norm"
 
     def out_shape(self, x: Shape) -> Shape:
+        _require(x, "chw", "batch norm")
+        return x
+
+
+@dataclass(frozen=True)
+class LayerNorm:
+    """Layer normalisation over the feature dim ``c`` at each position, in any layout (on a
+    ``chw`` image this is ConvNeXt's LayerNorm2d)."""
+
+    kind = "ln"
+
+    c: object
+    affine: bool = True
+    category = "layer norm"
+
+    def out_shape(self, x: Shape) -> Shape:
+        return x
+
+
+@dataclass(frozen=True)
+class GroupNorm:
+    """Group normalisation of a ``chw`` image: statistics per group of ``c/groups`` channels."""
+
+    kind = "gn"
+
+    groups: object
+    c: object
+    affine: bool = True
+    category = "group norm"
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "chw", "group norm")
+        if is_concrete(x.c, self.groups) and x.c % self.groups:
+            raise ArchcalcError(f"{x.c} channels are not divisible by {self.groups} groups",
+                                field="g")
         return x
 
 
@@ -115,8 +253,22 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class Softmax:
+    """Softmax over the feature dim ``c`` (the last dim: keys, for attention scores)."""
+
+    kind = "softmax"
+
+    category = "softmax"
+
+    def out_shape(self, x: Shape) -> Shape:
+        return x
+
+
+@dataclass(frozen=True)
 class Linear:
-    """Fully connected layer on the flattened input (``c·h·w`` features); output ``(out, 1, 1)``."""
+    """Fully connected layer.  On a ``chw`` image it reads the flattened input (``c·h·w``
+    features) and gives ``(out, 1, 1)``; on tokens and channels-last images it maps the
+    feature dim at every position."""
 
     kind = "linear"
 
@@ -126,26 +278,128 @@ class Linear:
     category = "fully connected"
 
     def out_shape(self, x: Shape) -> Shape:
-        return Shape(self.fout, 1, 1)
+        if x.layout == "chw":
+            return Shape(self.fout, 1, 1)
+        return Shape(self.fout, x.h, x.w, x.layout)
 
 
 @dataclass(frozen=True)
-class Pool2d:
-    """Average or max pooling over ``k×k`` windows; ``k=None`` is global average pooling."""
+class MatMul:
+    """Matrix product ``a @ b`` of token or per-head matrices (``h × c``; batched over ``w``)."""
+
+    kind = "matmul"
+
+    category = "matmul"
+
+    def out_shape(self, a: Shape, b: Shape) -> Shape:
+        _require(a, "tokens heads", "matmul")
+        _require(b, "tokens heads", "matmul")
+        if is_concrete(a.c, b.h, a.w, b.w) and (a.c != b.h or a.w != b.w):
+            raise ArchcalcError(f"matmul of incompatible shapes {a} and {b}")
+        return Shape(b.c, a.h, a.w, a.layout)
+
+
+def _attention_groups(x: Shape, heads, window):
+    """(tokens per attention group, matrices) of multi-head attention on ``x``: all tokens
+    (global attention, ``window=None``) or ``window×window`` windows of a channels-last image."""
+    if is_concrete(x.c, heads) and (x.c % 3 or x.c // 3 % heads):
+        raise ArchcalcError(f"qkv features {x.c} are not 3 × a multiple of {heads} heads",
+                            field="heads")
+    if window is None:
+        _require(x, "tokens hwc", "attention")
+        return x.h * x.w, heads
+    _require(x, "hwc", "window attention")
+    if is_concrete(x.h, x.w, window) and (x.h % window or x.w % window):
+        raise ArchcalcError(f"{x} is not a whole number of {window}×{window} windows")
+    return window * window, heads * (x.h // window) * (x.w // window)
+
+
+def attention_macs(scores: Shape, qkv: Shape, heads):
+    """QKᵀ or AV multiply-accumulates: one head-dim dot product per score."""
+    return scores.numel * (qkv.c // 3 // heads)
+
+
+@dataclass(frozen=True)
+class AttnScores:
+    """Multi-head attention scores ``QKᵀ/√d`` from a fused ``qkv`` tensor (``3·D``
+    features): global over the tokens, or in ``window×window`` windows (Swin) with a learned
+    relative-position bias table (``rel_bias``) and the shifted-window mask (``masked``)."""
+
+    kind = "attn_scores"
+
+    heads: object
+    window: object = None
+    rel_bias: bool = False
+    masked: bool = False
+
+    def out_shape(self, qkv: Shape) -> Shape:
+        t, groups = _attention_groups(qkv, self.heads, self.window)
+        return Shape(t, t, groups, "heads")
+
+    @property
+    def category(self) -> str:
+        return "attention QKᵀ" + ("" if self.window is None else f" {self.window}x{self.window} window")
+
+
+@dataclass(frozen=True)
+class AttnValues:
+    """Attention output ``softmax(scores) @ V`` (V from the fused ``qkv`` tensor), heads
+    merged back into ``D`` features in ``qkv``'s layout."""
+
+    kind = "attn_values"
+
+    heads: object
+    window: object = None
+
+    def out_shape(self, probs: Shape, qkv: Shape) -> Shape:
+        t, groups = _attention_groups(qkv, self.heads, self.window)
+        if is_concrete(probs.c, probs.w, t, groups) and (probs.c, probs.w) != (t, groups):
+            raise ArchcalcError(f"attention probabilities {probs} do not match {qkv}")
+        return qkv._replace(c=qkv.c // 3)
+
+    @property
+    def category(self) -> str:
+        return "attention AV" + ("" if self.window is None else f" {self.window}x{self.window} window")
+
+
+@dataclass(frozen=True)
+class WindowShift:
+    """Swin's window preparation on a channels-last image: zero-pad ``h×w`` up to whole
+    ``window×window`` windows and roll by ``−shift``; with ``crop`` set to the original
+    ``(h, w)``, the reverse: roll by ``+shift`` and crop.  Data movement only."""
+
+    kind = "window_shift"
+
+    window: object
+    shift: object = 0
+    crop: tuple | None = None
+    category = "window shift"
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "hwc", "window shift")
+        if self.crop is not None:
+            return x._replace(h=self.crop[0], w=self.crop[1])
+        return x._replace(h=-(-x.h // self.window) * self.window,
+                          w=-(-x.w // self.window) * self.window)
+
+
+@dataclass(frozen=True)
+class Pool2d(_Windowed):
+    """Average or max pooling over ``k×k`` windows (stride defaults to ``k``); ``ceil`` is
+    PyTorch's ``ceil_mode``."""
 
     kind = "pool"
 
     mode: str = "avg"
-    k: object = None
+    k: object = 2
     s: object = None
     p: object = 0
+    ceil: bool = False
+    d = 1
 
     def out_shape(self, x: Shape) -> Shape:
-        if self.k is None:
-            return Shape(x.c, 1, 1)
-        _check_window(x, self.k, self.stride, self.p, 1, "pool")
-        return Shape(x.c, conv_out_size(x.h, self.k, self.stride, self.p, 1),
-                     conv_out_size(x.w, self.k, self.stride, self.p, 1))
+        _require(x, "chw", "pooling")
+        return Shape(x.c, *self.out_hw(x, self.ceil))
 
     @property
     def stride(self):
@@ -153,7 +407,47 @@ class Pool2d:
 
     @property
     def category(self) -> str:
-        return "global avg pool" if self.k is None else f"{self.mode} pool"
+        return f"{self.mode} pool"
+
+
+@dataclass(frozen=True)
+class AdaptivePool2d:
+    """Adaptive average or max pooling to an ``out`` (int or ``(h, w)``) grid; ``avg`` to 1 is
+    global average pooling.  Output cell ``i`` of ``n`` reads input rows
+    ``⌊i·H/n⌋ … ⌈(i+1)·H/n⌉``."""
+
+    kind = "pool"
+
+    mode: str = "avg"
+    out: object = 1
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "chw", "adaptive pooling")
+        return Shape(x.c, *pair(self.out))
+
+    @property
+    def category(self) -> str:
+        if self.mode == "avg" and pair(self.out) == (1, 1):
+            return "global avg pool"
+        return f"adaptive {self.mode} pool"
+
+
+@dataclass(frozen=True)
+class Upsample:
+    """Upsampling by an integer ``scale``: ``nearest`` (copies) or ``bilinear``."""
+
+    kind = "upsample"
+
+    scale: object = 2
+    mode: str = "nearest"
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "chw", "upsampling")
+        return Shape(x.c, x.h * self.scale, x.w * self.scale)
+
+    @property
+    def category(self) -> str:
+        return f"upsample {self.mode}"
 
 
 @dataclass(frozen=True)
@@ -165,7 +459,7 @@ class Add:
     category = "add"
 
     def out_shape(self, a: Shape, b: Shape) -> Shape:
-        if is_concrete(*a, *b) and a != b:
+        if a.layout != b.layout or (is_concrete(*a[:3], *b[:3]) and a != b):
             raise ArchcalcError(f"residual add of mismatched shapes {a} and {b}")
         return a
 
@@ -179,19 +473,38 @@ class Scale:
     category = "mul"
 
     def out_shape(self, x: Shape, gate: Shape) -> Shape:
+        _require(x, "chw", "channel scaling")
+        return x
+
+
+@dataclass(frozen=True)
+class LayerScale:
+    """A learned per-channel multiplier (ConvNeXt's layer scale): ``c`` parameters."""
+
+    kind = "layer_scale"
+
+    c: object
+    category = "layer scale"
+
+    def out_shape(self, x: Shape) -> Shape:
         return x
 
 
 @dataclass(frozen=True)
 class Concat:
-    """Channel concatenation of two tensors of equal spatial size."""
+    """Concatenation of any number of tensors along the feature dim ``c`` (channels)."""
 
     kind = "concat"
 
     category = "concat"
 
-    def out_shape(self, a: Shape, b: Shape) -> Shape:
-        return Shape(a.c + b.c, a.h, a.w)
+    def out_shape(self, *xs: Shape) -> Shape:
+        first = xs[0]
+        for x in xs[1:]:
+            if x.layout != first.layout or (is_concrete(x.h, x.w, first.h, first.w)
+                                            and (x.h, x.w) != (first.h, first.w)):
+                raise ArchcalcError(f"concat of mismatched shapes {first} and {x}")
+        return first._replace(c=sum(x.c for x in xs[1:]) + first.c)
 
 
 @dataclass(frozen=True)
@@ -205,6 +518,7 @@ class ChannelSplit:
     view = True
 
     def out_shape(self, x: Shape) -> Shape:
+        _require(x, "chw", "channel split")
         if is_concrete(x.c) and x.c % 2:
             raise ArchcalcError(f"channel split needs an even channel count, got {x.c}")
         return Shape(x.c // 2, x.h, x.w)
@@ -220,10 +534,110 @@ class ChannelShuffle:
     category = "shuffle"
 
     def out_shape(self, x: Shape) -> Shape:
+        _require(x, "chw", "channel shuffle")
         return x
 
 
-Op = Conv2d | BatchNorm2d | Activation | Linear | Pool2d | Add | Scale | Concat | ChannelSplit | ChannelShuffle
+@dataclass(frozen=True)
+class Permute:
+    """Layout change, a copy: ``hwc`` (channels last) and ``chw`` both ways, or ``tokens``
+    from a ``chw`` image (ViT's flatten of the patch grid)."""
+
+    kind = "permute"
+
+    to: str
+
+    def out_shape(self, x: Shape) -> Shape:
+        source = {"hwc": "chw", "chw": "hwc", "tokens": "chw"}[self.to]
+        _require(x, source, f"permute to {self.to}")
+        if self.to == "tokens":
+            return Shape.tokens(x.h * x.w, x.c)
+        return x._replace(layout=self.to)
+
+    @property
+    def category(self) -> str:
+        return f"permute to {self.to}"
+
+
+@dataclass(frozen=True)
+class PatchMerge:
+    """Swin's patch merging on a channels-last image: each 2×2 neighbourhood (zero-padded to
+    even sides) concatenated into ``4·c`` features.  Data movement only."""
+
+    kind = "patch_merge"
+
+    category = "patch merge"
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "hwc", "patch merging")
+        return Shape(4 * x.c, -(-x.h // 2), -(-x.w // 2), "hwc")
+
+
+@dataclass(frozen=True)
+class ClassToken:
+    """A learned class token (``d`` parameters) prepended to the token sequence."""
+
+    kind = "cls_token"
+
+    d: object
+    category = "class token"
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "tokens", "class token")
+        return Shape.tokens(x.h + 1, x.c)
+
+
+@dataclass(frozen=True)
+class PosEmbed:
+    """A learned position embedding (``t·d`` parameters) added to the tokens."""
+
+    kind = "pos_embed"
+
+    t: object
+    d: object
+    category = "position embedding"
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "tokens", "position embedding")
+        return x
+
+
+@dataclass(frozen=True)
+class TokenSelect:
+    """Token ``index`` of the sequence (ViT's class token read-out): a view."""
+
+    kind = "token"
+
+    index: int = 0
+    category = "token select"
+    view = True
+
+    def out_shape(self, x: Shape) -> Shape:
+        _require(x, "tokens", "token select")
+        return Shape.tokens(1, x.c)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Dropout or stochastic depth: the identity at inference (a view, zero cost)."""
+
+    kind = "identity"
+
+    what: str = "dropout"
+    view = True
+
+    def out_shape(self, x: Shape) -> Shape:
+        return x
+
+    @property
+    def category(self) -> str:
+        return self.what
+
+
+OPS = (Conv2d, ConvTranspose2d, BatchNorm2d, LayerNorm, GroupNorm, Activation, Softmax, Linear,
+       MatMul, AttnScores, AttnValues, WindowShift, Pool2d, AdaptivePool2d, Upsample, Add, Scale,
+       LayerScale, Concat, ChannelSplit, ChannelShuffle, Permute, PatchMerge, ClassToken,
+       PosEmbed, TokenSelect, Identity)
 
 
 def is_view(op) -> bool:

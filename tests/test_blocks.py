@@ -3,6 +3,7 @@
 from fractions import Fraction
 
 import archcalc
+from archcalc.ops import Shape
 
 
 def totals(spec, hwc, **kw):
@@ -77,7 +78,7 @@ def test_shuffle_unit():
 def test_pool_and_linear_blocks():
     a = archcalc.analyze("pool(global), linear(out=1000)", input=(7, 7, 1280))
     assert a.totals.params == 1_281_000
-    assert a.network.output_shape == (1000, 1, 1)
+    assert a.network.output_shape == Shape(1000, 1, 1)
 
 
 def test_fold_bn_moves_bn_into_conv_bias():

@@ -35,17 +35,17 @@ def test_module_output_shape_matches_ir():
     a = archcalc.analyze("zoo:shufflenet_v2_x1_0", resolution=96)
     module = bridge_api.to_module("zoo:shufflenet_v2_x1_0", resolution=96)
     out = module(torch.zeros(2, 3, 96, 96))
-    assert tuple(out.shape) == (2, *a.network.output_shape)
+    assert tuple(out.shape) == (2, *a.network.output_shape.torch_dims)
 
 
 def test_broken_formula_fails_loudly(cli, monkeypatch):
-    honest = rules._RULES[Conv2d]
+    honest = rules.RULES[Conv2d]
 
     def off_by_one(op, ins, out):
         c = honest(op, ins, out)
         return Cost(c.params, c.macs + 1, c.flops + 2)
 
-    monkeypatch.setitem(rules._RULES, Conv2d, off_by_one)
+    monkeypatch.setitem(rules.RULES._fns, Conv2d, off_by_one)
     code, out, _ = cli("check", "dwsep(out=16)", "--input", "8x8x8")
     assert code == 1
     assert "2 of 6 layers DIFFER" in out and out.count("✗") == 2
@@ -67,3 +67,18 @@ def test_check_json_and_exit_zero(cli):
 def test_build_print(cli):
     code, out, _ = cli("build", "dwsep(out=16)", "--input", "8x8x8", "--print")
     assert code == 0 and "SpecModule" in out and "# 248 parameters" in out
+
+
+@pytest.mark.parametrize("name", ["vit_b_16", "swin_t"])
+def test_meta_device_counts_without_weights(name):
+    # shapes and counts need no memory: numel and FlopCounterMode on the meta device
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from archcalc.bridge.modules import build_module, zero_input
+
+    a = archcalc.analyze(f"zoo:{name}")
+    model = build_module(a.network, device="meta")
+    assert sum(p.numel() for p in model.parameters()) == a.totals.params
+    with FlopCounterMode(display=False) as mode:
+        model(zero_input(a.network, device="meta"))
+    assert mode.get_total_flops() == 2 * a.totals.macs

@@ -3,7 +3,7 @@
 import pytest
 
 from archcalc.cost import op_cost
-from archcalc.ops import (Activation, Add, BatchNorm2d, ChannelShuffle, ChannelSplit, Concat,
+from archcalc.ops import (Activation, AdaptivePool2d, Add, BatchNorm2d, ChannelShuffle, ChannelSplit, Concat,
                           Conv2d, Linear, Pool2d, Scale, Shape)
 
 
@@ -64,7 +64,7 @@ def test_elementwise_ops():
 def test_pooling():
     out, c = cost(Pool2d("max", 3, 2, 1), Shape(64, 112, 112))
     assert out == Shape(64, 56, 56) and c.flops == 9 * 64 * 56 * 56
-    out, c = cost(Pool2d(), Shape(960, 7, 7))
+    out, c = cost(AdaptivePool2d(), Shape(960, 7, 7))
     assert out == Shape(960, 1, 1) and c.flops == 960 * 49
     out, c = cost(Pool2d("avg", 2), Shape(8, 5, 5))  # stride defaults to k
     assert out == Shape(8, 2, 2) and c.flops == 4 * 8 * 4

@@ -10,18 +10,21 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st  #
 import archcalc  # noqa: E402
 from archcalc import ArchcalcError, bridge_api  # noqa: E402
 
-ACTS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid")
+ACTS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid", "gelu", "gelu_tanh", "mish",
+        "leaky_relu", "hardtanh", "tanh")
+KINDS = ["conv", "dw", "pw", "dwsep", "ir", "se", "basic", "bottleneck", "shuffle", "linear", "pool",
+         "bn", "act", "channel_split", "channel_shuffle", "add", "mul", "concat", "conv_nonsquare",
+         "conv_t", "upsample", "adaptive_pool", "norm", "softmax", "convnext", "fused_ir",
+         "regnet", "dense", "transition", "fire", "inception", "vit", "swin", "patch_merge",
+         "patch_embed"]
 
 
 @st.composite
-def configs(draw):
-    """An inline block string and an (H, W, C) input; every block type appears."""
+def configs(draw, kind):
+    """An inline block string and an (H, W, C) or (T, D) input; every block type appears."""
     h = draw(st.integers(1, 13))
     w = draw(st.integers(1, 13))
     c = draw(st.sampled_from([1, 2, 3, 4, 6, 8, 12, 16]))
-    kind = draw(st.sampled_from(["conv", "dw", "pw", "dwsep", "ir", "se", "basic", "bottleneck",
-                                 "shuffle", "linear", "pool", "bn", "act", "channel_split",
-                                 "channel_shuffle", "add", "mul", "concat"]))
     k = draw(st.integers(1, 7))
     s = draw(st.integers(1, 3))
     d = draw(st.integers(1, 3))
@@ -49,7 +52,8 @@ def configs(draw):
     elif kind == "basic":
         text = f"basic(out={out},s={s})"
     elif kind == "bottleneck":
-        text = f"bottleneck(out={out * 4},mid={out},s={s})"
+        version = draw(st.sampled_from(["v1", "v1.5"]))
+        text = f"bottleneck(out={out * 4},mid={out},s={s},version={version})"
     elif kind == "shuffle":
         c = out = draw(st.sampled_from([2, 4, 8, 12]))
         text = f"shuffle(out={out},s={s})" if s > 1 else f"shuffle(out={out})"
@@ -71,17 +75,74 @@ def configs(draw):
         text = f"pool(global), pw(out={c},act={act}), mul(other=input)"
     elif kind == "concat":
         text = f"pw(out={out}), concat(other=input)"
+    elif kind == "conv_nonsquare":
+        kh, kw = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+        pads = "x".join(str(draw(st.integers(0, 3))) for _ in range(draw(st.sampled_from([2, 4]))))
+        text = f"conv(out={out},k={kh}x{kw},s={s}x{draw(st.integers(1, 3))},p={pads},act={act})"
+    elif kind == "conv_t":
+        p = draw(st.integers(0, (k - 1) // 2))
+        text = (f"conv_t(out={out},k={k},s={s},p={p},out_pad={draw(st.integers(0, s - 1))},"
+                f"bias={str(draw(st.booleans())).lower()})")
+    elif kind == "upsample":
+        text = f"upsample(factor={s},mode={draw(st.sampled_from(['nearest', 'bilinear']))})"
+    elif kind == "adaptive_pool":
+        mode = draw(st.sampled_from(["avg", "max"]))
+        text = f"adaptive_pool({mode},out={draw(st.integers(1, 4))}x{draw(st.integers(1, 4))})"
+    elif kind == "norm":
+        affine = str(draw(st.booleans())).lower()
+        g = draw(st.sampled_from([x for x in (1, 2, 4) if c % x == 0]))
+        text = draw(st.sampled_from([f"ln(affine={affine})", f"gn(g={g},affine={affine})",
+                                     f"bn(affine={affine})"]))
+    elif kind == "softmax":
+        text = "softmax"
+    elif kind == "convnext":
+        text = f"convnext(k={draw(st.sampled_from([3, 5, 7]))},layer_scale={str(draw(st.booleans())).lower()})"
+    elif kind == "fused_ir":
+        text = f"fused_ir(out={out},t={draw(st.integers(1, 4))},k={draw(st.sampled_from([1, 3, 5]))},s={s},act={act})"
+    elif kind == "regnet":
+        gw = draw(st.sampled_from([1, 2, 4]))
+        out = draw(st.sampled_from([4, 8, 12, 16]))
+        text = f"regnet(out={out},s={s},gw={gw},se={draw(st.sampled_from([0, 0.25]))})"
+    elif kind == "dense":
+        text = f"dense(growth={out},bn_size={draw(st.integers(1, 4))}), transition"
+    elif kind == "transition":
+        text = f"transition(out={out})"
+    elif kind == "fire":
+        text = f"fire(s1x1={out},e1x1={draw(st.integers(1, 8))},e3x3={draw(st.integers(1, 8))})"
+    elif kind == "inception":
+        ch = [draw(st.integers(1, 6)) for _ in range(6)]
+        text = ("inception(c1x1={},c3x3_reduce={},c3x3={},c5x5_reduce={},c5x5={},pool_proj={},"
+                "k5={})".format(*ch, draw(st.sampled_from([3, 5]))))
+    elif kind in ("vit", "swin", "patch_merge"):
+        heads = draw(st.sampled_from([1, 2, 4]))
+        dim = heads * draw(st.sampled_from([1, 2, 4]))
+        if kind == "vit":
+            tokens = draw(st.integers(1, 20))
+            cls = draw(st.sampled_from(["", "cls_token, pos_embed, "]))
+            return f"{cls}vit(heads={heads},mlp={out}), ln, token, linear(out={out})", (tokens, dim)
+        if kind == "swin":
+            window = draw(st.integers(1, 5))
+            text = f"permute(hwc), swin(heads={heads},window={window},n=2), permute(chw)"
+        else:
+            text = "permute(hwc), patch_merge, permute(chw)"
+        c = dim
+    elif kind == "patch_embed":
+        to = draw(st.sampled_from(["tokens", "hwc", "chw"]))
+        text = f"patch_embed(out={out},patch={draw(st.integers(1, 4))},to={to},norm={str(draw(st.booleans())).lower()})"
     else:
         pool = draw(st.sampled_from(["global", "avg", "max"]))
-        text = "pool(global)" if pool == "global" else f"pool({pool},k={k},s={s},p={min(k // 2, 1)})"
+        ceil = str(draw(st.booleans())).lower()
+        text = ("pool(global)" if pool == "global"
+                else f"pool({pool},k={k},s={s},p={min(k // 2, 1)},ceil={ceil})")
     return text, (h, w, c)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(configs())
-def test_random_blocks_match_fvcore_and_flop_counter(config):
-    text, hwc = config
+@given(data=st.data())
+def test_random_blocks_match_fvcore_and_flop_counter(kind, data):
+    text, hwc = data.draw(configs(kind))
     try:
         analysis = archcalc.analyze(text, input=hwc)
     except ArchcalcError:

@@ -5,6 +5,7 @@ import json
 import pytest
 
 import archcalc
+from archcalc.ops import Shape
 from archcalc import ArchcalcError
 
 YAML = """\
@@ -61,8 +62,8 @@ def test_pool_scalar_form_and_resolution_multiplier(tmp_path):
     p.write_text("input: [224, 224, 3]\nmultipliers: {resolution: 0.5}\nlayers:\n"
                  "  - conv: {out: 8, s: 2}\n  - pool: global\n")
     a = archcalc.analyze(p)
-    assert a.network.input_shape == (3, 112, 112)
-    assert a.network.output_shape == (8, 1, 1)
+    assert a.network.input_shape == Shape(3, 112, 112)
+    assert a.network.output_shape == Shape(8, 1, 1)
 
 
 @pytest.mark.parametrize("text, where", [

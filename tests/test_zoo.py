@@ -20,12 +20,41 @@ TORCHVISION_PARAMS = {
     "efficientnet_b0": 5_288_548,     # EfficientNet_B0_Weights.IMAGENET1K_V1
     "mnasnet1_0": 4_383_312,          # MNASNet1_0_Weights.IMAGENET1K_V1
     "shufflenet_v2_x1_0": 2_278_604,  # ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1
+    # The modern families.  Source: torchvision's model documentation, which prints each
+    # weight's meta "num_params" and "_ops" (GFLOPS), e.g.
+    # https://pytorch.org/vision/stable/models/generated/torchvision.models.convnext_tiny.html
+    "resnet34": 21_797_672,           # ResNet34_Weights.IMAGENET1K_V1
+    "convnext_tiny": 28_589_128,      # ConvNeXt_Tiny_Weights.IMAGENET1K_V1
+    "vit_b_16": 86_567_656,           # ViT_B_16_Weights.IMAGENET1K_V1
+    "swin_t": 28_288_354,             # Swin_T_Weights.IMAGENET1K_V1
+    "efficientnet_v2_s": 21_458_488,  # EfficientNet_V2_S_Weights.IMAGENET1K_V1
+    "regnet_y_400mf": 4_344_144,      # RegNet_Y_400MF_Weights.IMAGENET1K_V1
+    "densenet121": 7_978_856,         # DenseNet121_Weights.IMAGENET1K_V1
+    "squeezenet1_0": 1_248_424,       # SqueezeNet1_0_Weights.IMAGENET1K_V1
+    "googlenet": 6_624_904,           # GoogLeNet_Weights.IMAGENET1K_V1
 }
 
 
 @pytest.mark.parametrize("name", sorted(TORCHVISION_PARAMS))
 def test_params_match_torchvision_exactly(name):
     assert totals(name).params == TORCHVISION_PARAMS[name]
+
+
+@pytest.mark.parametrize("name, gflops", [
+    # torchvision docs "GFLOPS" column (its _ops meta, multiply-adds), printed to 3 decimals
+    ("resnet34", 3.664), ("convnext_tiny", 4.456), ("vit_b_16", 17.564), ("swin_t", 4.491),
+    ("efficientnet_v2_s", 8.366), ("regnet_y_400mf", 0.402), ("densenet121", 2.834),
+    ("squeezenet1_0", 0.819), ("googlenet", 1.498)])
+def test_modern_macs_at_published_precision(name, gflops):
+    assert round(totals(name).macs / 1e9, 3) == gflops
+
+
+@pytest.mark.parametrize("depth, width, params", [
+    (1.1, 1.0, 7_794_184),   # EfficientNet_B1_Weights.IMAGENET1K_V1 (w 1.0, d 1.1)
+    (1.2, 1.1, 9_109_994),   # EfficientNet_B2_Weights.IMAGENET1K_V1 (w 1.1, d 1.2)
+])
+def test_depth_multiplier_gives_torchvision_efficientnets(depth, width, params):
+    assert totals("efficientnet_b0", depth=depth, width=width).params == params
 
 
 def test_width_multiplier_matches_torchvision_mnasnet():
@@ -100,11 +129,16 @@ def test_mobilenet_v2_last_conv_only_scales_up():
     assert (last(a), last(b)) == (1280, 1792)
 
 
-def test_every_entry_reaches_a_7x7_map_and_1000_classes():
+FINAL_MAP = {"vit_b_16": None, "squeezenet1_0": 13, "efficientnet_v2_s": 12}  # else 7×7
+
+
+def test_every_entry_reaches_its_final_map_and_1000_classes():
     for name in zoo_names():
         a = archcalc.analyze(f"zoo:{name}")
-        assert a.network.output_shape == (1000, 1, 1)
-        assert any(r.in_shape.h == 7 and r.category == "global avg pool" for r in a.records), name
+        assert a.network.output_shape.numel == 1000, name
+        side = FINAL_MAP.get(name, 7)
+        assert side is None or any(r.in_shape.h == side and r.category == "global avg pool"
+                                   for r in a.records), name
 
 
 def test_zoo_command_and_zoo_all(cli):

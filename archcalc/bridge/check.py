@@ -7,7 +7,7 @@ import warnings
 from dataclasses import dataclass
 
 from ..analysis import Analysis
-from .conventions import fvcore_expected, fvcore_note, torch_expected
+from .conventions import FLOP_COUNTER, FVCORE
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,16 @@ def cross_check(analysis: Analysis) -> CheckResult:
     counts = mode.get_flop_counts()
     prefix = type(model).__name__
     rows = []
-    for r in analysis.records:
+    for node, r in zip(net.nodes, analysis.records):
         leaf = model.get_submodule(r.name)
+        fv_expected, note = FVCORE(node.op, r, analysis.batch)
         rows.append(CheckRow(
             layer=r.name, op=r.category, params=r.params,
             numel=sum(p.numel() for p in leaf.parameters()),
-            fvcore_expected=fvcore_expected(r), fvcore=int(by_module.get(r.name, 0)),
-            torch_expected=torch_expected(r),
+            fvcore_expected=fv_expected, fvcore=int(by_module.get(r.name, 0)),
+            torch_expected=FLOP_COUNTER(node.op, r, analysis.batch)[0],
             torch=int(sum(counts.get(f"{prefix}.{r.name}", {}).values())),
-            note=fvcore_note(r)))
+            note=note))
     return CheckResult(analysis.name, tuple(rows), int(fv.total()),
                        int(sum(counts.get("Global", {}).values())),
                        sum(p.numel() for p in model.parameters()),

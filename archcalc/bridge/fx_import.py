@@ -18,72 +18,216 @@ from torch import fx, nn
 
 from ..errors import ArchcalcError
 from ..ir import INPUT, BlockInfo, GraphBuilder, Network, Node
-from ..ops import (Activation, Add, BatchNorm2d, ChannelShuffle, ChannelSplit, Concat, Conv2d,
-                   Linear, Pool2d, Scale, Shape)
+from ..ops import (Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
+                   ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
+                   GroupNorm, LayerNorm, LayerScale, Linear, MatMul, PatchMerge, Permute, Pool2d,
+                   PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample, WindowShift)
+from ..registry import Registry
 from . import modules as ours
 
+# torch module type -> the op it computes (``None``: an identity, not a node)
+IMPORTERS = Registry("fx importer")
+importer = IMPORTERS.register
+
+
 ACT_MODULES = {nn.ReLU6: "relu6", nn.ReLU: "relu", nn.Hardswish: "hswish",
-               nn.Hardsigmoid: "hsigmoid", nn.SiLU: "swish", nn.Sigmoid: "sigmoid"}
+               nn.Hardsigmoid: "hsigmoid", nn.SiLU: "swish", nn.Sigmoid: "sigmoid",
+               nn.Mish: "mish", nn.LeakyReLU: "leaky_relu", nn.Hardtanh: "hardtanh",
+               nn.Tanh: "tanh"}
 ACT_FUNCTIONS = {F.relu: "relu", torch.relu: "relu", F.relu6: "relu6", F.hardswish: "hswish",
                  F.hardsigmoid: "hsigmoid", F.silu: "swish", torch.sigmoid: "sigmoid",
-                 F.sigmoid: "sigmoid"}
-ACT_METHODS = {"relu": "relu", "sigmoid": "sigmoid"}
-ALIAS_MODULES = (nn.Dropout, nn.Identity, nn.Flatten)
+                 F.sigmoid: "sigmoid", F.gelu: "gelu", torch.tanh: "tanh", F.mish: "mish"}
+ACT_METHODS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh"}
 ALIAS_METHODS = ("flatten", "contiguous", "view", "reshape")
-LEAVES = (ours.AddTensors, ours.ScaleChannels, ours.ConcatChannels, ours.SplitChannels,
-          ours.ShuffleChannels, ours.Dense)
+BINARY_FUNCTIONS = {torch.add: Add, torch.mul: Scale, torch.matmul: MatMul}
+PERMUTES = {(0, 2, 3, 1): "hwc", (0, 3, 1, 2): "chw"}
 
 
-def _square(value, what: str):
-    if isinstance(value, tuple):
-        if len(set(value)) != 1:
-            raise ArchcalcError(f"non-square {what} {value} is not supported")
-        return value[0]
-    return value
+def _size(value):
+    """A torch size as archcalc's: an int when square, else the pair."""
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    return value[0] if len(set(value)) == 1 else value
+
+
+@importer(nn.Conv2d)
+def _conv(m: nn.Conv2d):
+    if m.padding_mode != "zeros" or isinstance(m.padding, str):
+        raise ArchcalcError(f"conv padding {m.padding!r} / {m.padding_mode} is not supported")
+    return Conv2d(m.in_channels, m.out_channels, _size(m.kernel_size), _size(m.stride),
+                  _size(m.padding), _size(m.dilation), m.groups, m.bias is not None)
+
+
+@importer(ours.PaddedConv2d)
+def _padded_conv(m: ours.PaddedConv2d):
+    return Conv2d(m.in_channels, m.out_channels, _size(m.kernel_size), _size(m.stride),
+                  tuple(m.sides), _size(m.dilation), m.groups, m.bias is not None)
+
+
+@importer(nn.ConvTranspose2d)
+def _conv_t(m: nn.ConvTranspose2d):
+    return ConvTranspose2d(m.in_channels, m.out_channels, _size(m.kernel_size), _size(m.stride),
+                           _size(m.padding), _size(m.output_padding), _size(m.dilation),
+                           m.groups, m.bias is not None)
+
+
+@importer(nn.BatchNorm2d)
+def _bn(m: nn.BatchNorm2d):
+    return BatchNorm2d(m.num_features, m.affine)
+
+
+@importer(nn.LayerNorm, ours.LayerNorm2d)
+def _ln(m: nn.LayerNorm):
+    if len(m.normalized_shape) != 1:
+        raise ArchcalcError(f"layer norm over {tuple(m.normalized_shape)} is not supported")
+    return LayerNorm(m.normalized_shape[0], m.elementwise_affine)
+
+
+@importer(nn.GroupNorm)
+def _gn(m: nn.GroupNorm):
+    return GroupNorm(m.num_groups, m.num_channels, m.affine)
+
+
+@importer(*ACT_MODULES)
+def _act(m):
+    return Activation(ACT_MODULES[type(m)])
+
+
+@importer(nn.GELU)
+def _gelu(m: nn.GELU):
+    return Activation("gelu_tanh" if m.approximate == "tanh" else "gelu")
+
+
+@importer(nn.Softmax)
+def _softmax(m):
+    return Softmax()
+
+
+@importer(nn.Linear, ours.Dense)
+def _linear(m: nn.Linear):
+    return Linear(m.in_features, m.out_features, m.bias is not None)
+
+
+@importer(nn.MaxPool2d, nn.AvgPool2d)
+def _pool(m):
+    if _size(getattr(m, "dilation", 1)) != 1:
+        raise ArchcalcError("dilated pooling is not supported")
+    return Pool2d("max" if isinstance(m, nn.MaxPool2d) else "avg", _size(m.kernel_size),
+                  _size(m.stride), _size(m.padding), m.ceil_mode)
+
+
+@importer(ours.PaddedPool2d)
+def _padded_pool(m: ours.PaddedPool2d):
+    return Pool2d(_pool(m.pool).mode, _size(m.pool.kernel_size), _size(m.pool.stride),
+                  tuple(m.sides), m.pool.ceil_mode)
+
+
+@importer(nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+def _adaptive_pool(m):
+    return AdaptivePool2d("max" if isinstance(m, nn.AdaptiveMaxPool2d) else "avg",
+                          _size(m.output_size))
+
+
+@importer(nn.Upsample)
+def _upsample(m: nn.Upsample):
+    scale = _size(m.scale_factor) if m.scale_factor is not None else None
+    if m.mode not in ("nearest", "bilinear") or scale is None or scale != int(scale) \
+            or m.align_corners:
+        raise ArchcalcError(f"upsampling {m.mode} by {m.scale_factor} is not supported")
+    return Upsample(int(scale), m.mode)
+
+
+@importer(ours.Binary)
+def _binary(m: ours.Binary):
+    return BINARY_FUNCTIONS[m.fn]()
+
+
+@importer(ours.ConcatFeatures)
+def _concat(m):
+    return Concat()
+
+
+@importer(ours.SplitChannels)
+def _split(m):
+    return ChannelSplit(m.half)
+
+
+@importer(ours.ShuffleChannels)
+def _shuffle(m):
+    return ChannelShuffle(m.groups)
+
+
+@importer(ours.LayerScaleModule)
+def _layer_scale(m):
+    return LayerScale(m.gamma.shape[0])
+
+
+@importer(ours.PermuteLayout)
+def _permute(m):
+    return Permute(m.to)
+
+
+@importer(ours.MergePatches)
+def _merge(m):
+    return PatchMerge()
+
+
+@importer(ours.ClassTokenModule)
+def _cls(m):
+    return ClassToken(m.token.shape[-1])
+
+
+@importer(ours.PosEmbedModule)
+def _pos(m):
+    return PosEmbed(*m.embedding.shape[1:])
+
+
+@importer(ours.SelectToken)
+def _token(m):
+    return TokenSelect(m.index)
+
+
+@importer(ours.ShiftWindows)
+def _window_shift(m):
+    return WindowShift(m.window, m.shift, m.crop)
+
+
+@importer(ours.AttentionScores)
+def _scores(m):
+    return AttnScores(m.heads, m.window, m.table is not None, m.masked)
+
+
+@importer(ours.AttentionValues)
+def _values(m):
+    return AttnValues(m.heads, m.window)
+
+
+@importer(nn.Dropout, nn.Identity, nn.Flatten)
+def _identity(m):
+    return None
 
 
 def module_op(m: nn.Module):
     """The primitive op computed by leaf module ``m``; ``None`` for identity modules."""
-    if isinstance(m, nn.Conv2d):
-        if m.padding_mode != "zeros" or isinstance(m.padding, str):
-            raise ArchcalcError(f"conv padding {m.padding!r} / {m.padding_mode} is not supported")
-        return Conv2d(m.in_channels, m.out_channels, _square(m.kernel_size, "kernel"),
-                      _square(m.stride, "stride"), _square(m.padding, "padding"),
-                      _square(m.dilation, "dilation"), m.groups, m.bias is not None)
-    if isinstance(m, nn.BatchNorm2d) and m.affine:
-        return BatchNorm2d(m.num_features)
-    for cls, fn in ACT_MODULES.items():
-        if type(m) is cls:
-            return Activation(fn)
-    if isinstance(m, nn.Linear):
-        return Linear(m.in_features, m.out_features, m.bias is not None)
-    if isinstance(m, nn.AdaptiveAvgPool2d) and _square(m.output_size, "output size") == 1:
-        return Pool2d()
-    if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and not m.ceil_mode and \
-            _square(getattr(m, "dilation", 1), "dilation") == 1:
-        return Pool2d("max" if isinstance(m, nn.MaxPool2d) else "avg",
-                      _square(m.kernel_size, "kernel"), _square(m.stride, "stride"),
-                      _square(m.padding, "padding"))
-    simple = {ours.AddTensors: Add, ours.ScaleChannels: Scale, ours.ConcatChannels: Concat}
-    if type(m) in simple:
-        return simple[type(m)]()
-    if isinstance(m, ours.SplitChannels):
-        return ChannelSplit(m.half)
-    if isinstance(m, ours.ShuffleChannels):
-        return ChannelShuffle(m.groups)
-    if isinstance(m, ALIAS_MODULES):
-        return None
+    for cls in type(m).__mro__:
+        if cls in IMPORTERS:
+            return IMPORTERS[cls](m)
     raise ArchcalcError(f"unsupported module type {type(m).__name__}")
 
 
 class _Tracer(fx.Tracer):
     def is_leaf_module(self, m, qualname):
-        return isinstance(m, LEAVES) or super().is_leaf_module(m, qualname)
+        return type(m) in IMPORTERS or super().is_leaf_module(m, qualname)
 
 
 def _shape(meta) -> Shape:
+    """A torch tensor's shape as archcalc's (by rank: images, tokens, flat features)."""
     s = tuple(meta.shape)[1:]
-    return Shape(*(s + (1,) * (3 - len(s))))
+    return Shape.tokens(*s) if len(s) == 2 else Shape(*(s + (1,) * (3 - len(s))))
+
+
+def _matches(shape: Shape, meta) -> bool:
+    dims, ours_ = tuple(meta.shape)[1:], shape.torch_dims
+    return dims + (1,) * (len(ours_) - len(dims)) == ours_
 
 
 def _is_global_mean(node) -> bool:
@@ -127,9 +271,10 @@ class _Importer:
     def _add(self, node, path: str, op, *args) -> None:
         self._block(node, path)
         name = self.g.add(path, op, *(self.tensor[a.name] for a in args))
-        expected = _shape(node.meta["tensor_meta"])
-        if self.g.shape(name) != expected:
-            raise ArchcalcError(f"shape {self.g.shape(name)} differs from torch's {expected}")
+        meta = node.meta["tensor_meta"]
+        if not _matches(self.g.shape(name), meta):
+            raise ArchcalcError(f"shape {self.g.shape(name)} differs from torch's "
+                                f"{tuple(meta.shape)[1:]}")
         self.tensor[node.name] = name
 
     def _alias(self, node, source) -> None:
@@ -172,14 +317,18 @@ class _Importer:
             a, b = args[:2]
             big, gate = (a, b) if _shape(a.meta["tensor_meta"]).h != 1 else (b, a)
             self._add(node, self._path(node), Scale(), big, gate)
-        elif fn is torch.cat and len(args[0]) == 2 and node.kwargs.get("dim", args[1] if len(args) > 1 else 0) == 1:
+        elif fn is torch.cat and node.kwargs.get("dim", args[1] if len(args) > 1 else 0) in (1, -1):
             self._add(node, self._path(node), Concat(), *args[0])
+        elif fn in (torch.matmul, operator.matmul):
+            self._add(node, self._path(node), MatMul(), *args[:2])
+        elif fn is F.softmax:
+            self._add(node, self._path(node), Softmax(), args[0])
         elif fn is torch.flatten:
             self._alias(node, args[0])
         elif fn in ACT_FUNCTIONS:
             self._add(node, self._path(node), Activation(ACT_FUNCTIONS[fn]), args[0])
-        elif fn is F.adaptive_avg_pool2d and args[1] in (1, (1, 1)):
-            self._add(node, self._path(node), Pool2d(), args[0])
+        elif fn is F.adaptive_avg_pool2d:
+            self._add(node, self._path(node), AdaptivePool2d("avg", _size(args[1])), args[0])
         elif fn is operator.getitem and args[0].name in self.chunks:
             self._add(node, self._path(node), ChannelSplit(args[1]), self.chunks[args[0].name])
         else:
@@ -190,7 +339,9 @@ class _Importer:
         if method in ALIAS_METHODS:
             self._alias(node, args[0])
         elif method == "mean" and _is_global_mean(node):
-            self._add(node, self._path(node), Pool2d(), args[0])
+            self._add(node, self._path(node), AdaptivePool2d(), args[0])
+        elif method == "permute" and tuple(args[1:]) in PERMUTES:
+            self._add(node, self._path(node), Permute(PERMUTES[tuple(args[1:])]), args[0])
         elif method in ACT_METHODS:
             self._add(node, self._path(node), Activation(ACT_METHODS[method]), args[0])
         elif method == "chunk" and args[1:2] == (2,) and node.kwargs.get("dim", args[2] if len(args) > 2 else 0) == 1:
@@ -242,11 +393,11 @@ def _hooked(module: nn.Module, x, name: str) -> Network:
 
 def network_from_module(module: nn.Module, input_hwc, name: str | None = None
                         ) -> tuple[Network, str]:
-    """The IR of ``module`` on a zero input of ``(H, W, C)``, and how it was traced
-    (``"fx"`` or ``"hooks"``)."""
-    h, w, c = input_hwc
+    """The IR of ``module`` on a zero input of ``(H, W, C)`` (or ``(tokens, dim)``), and how
+    it was traced (``"fx"`` or ``"hooks"``)."""
+    shape = Shape.tokens(*input_hwc) if len(input_hwc) == 2 else Shape(input_hwc[2], *input_hwc[:2])
     module = module.eval()
-    x = torch.zeros(1, c, h, w)
+    x = torch.zeros(1, *shape.torch_dims)
     name = name or type(module).__name__
     try:
         gm = _trace(module, x)
@@ -254,4 +405,4 @@ def network_from_module(module: nn.Module, input_hwc, name: str | None = None
         raise
     except Exception:  # noqa: BLE001 - fx raises many kinds; hooks still see the leaves
         return _hooked(module, x, name), "hooks"
-    return _Importer(gm, Shape(c, h, w)).run(name), "fx"
+    return _Importer(gm, shape).run(name), "fx"

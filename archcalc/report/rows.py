@@ -6,8 +6,8 @@ WIDTH_RULES = {1: "int(c·α)"}
 
 
 def hwc(shape) -> list:
-    """A ``Shape`` as ``[H, W, C]``, the spec's order."""
-    return [shape.h, shape.w, shape.c]
+    """A ``Shape`` in the spec's order: ``[H, W, C]`` for images, ``[T, D]`` for tokens."""
+    return list(shape.dims)
 
 
 def width_rule(rounding: int) -> str:

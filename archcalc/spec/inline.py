@@ -1,5 +1,6 @@
 """Inline blocks on the command line: ``ir(t=6,out=24,s=2)``, ``pool(global)``, several
-separated by commas at the top level: ``conv(out=32,s=2), dwsep(out=64)``."""
+separated by commas at the top level: ``conv(out=32,s=2), dwsep(out=64)``; non-square sizes
+as ``k=1x7``, ``p=0x3``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from ..errors import ArchcalcError
 
 _CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.S)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*$")
+_SIZES = re.compile(r"\d+(?:x\d+)+$")
 SOURCE = "<inline>"
 
 
@@ -39,12 +42,14 @@ def _value(raw: str, where: str):
     raw = raw.strip()
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
+    if _SIZES.match(raw):  # a non-square kernel or padding: 1x7 -> [1, 7]
+        return [int(v) for v in raw.split("x")]
     for cast in (int, float):
         try:
             return cast(raw)
         except ValueError:
             pass
-    if _IDENT.match(raw):
+    if _WORD.match(raw):
         return raw
     raise ArchcalcError(f"malformed value {raw!r}", source=SOURCE, field=where)
 

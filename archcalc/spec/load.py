@@ -27,6 +27,7 @@ TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "d
 DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
 DEFAULT_INLINE_INPUT = (56, 56, 24)
 SCALE_CHOICES = ("yes", "no", "up")
+MULTIPLIER_KEYS = ("width", "resolution", "depth", "rounding", "fixed_width")
 
 
 class _Ctx:
@@ -68,6 +69,14 @@ def _check_value(value, annotation: str, meta, ctx: _Ctx, path: str):
         return None
     base = kinds[0]
     minimum = meta.get("minimum")
+    if base in ("Size", "Pad"):
+        return _size(value, base, minimum, ctx, path)
+    if base == "Refs":
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        if not isinstance(value, str):
+            raise ctx.error(path, f"expected a layer name or a list of names, got {value!r}")
+        return value
     if base == "bool":
         if not isinstance(value, bool):
             raise ctx.error(path, f"expected true or false, got {value!r}")
@@ -88,6 +97,18 @@ def _check_value(value, annotation: str, meta, ctx: _Ctx, path: str):
     if choices and value not in choices:
         raise ctx.error(path, f"expected one of {', '.join(map(str, choices))}, got {value!r}")
     return value
+
+
+def _size(value, kind: str, minimum, ctx: _Ctx, path: str):
+    """A kernel/stride/dilation (an int or [h, w]) or a padding (also [top, bottom, left,
+    right]); lists become tuples."""
+    lengths = (2, 4) if kind == "Pad" else (2,)
+    items = value if isinstance(value, list) and len(value) in lengths else [value]
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, int) or (minimum is not None and v < minimum):
+            shape = "[h, w] or [top, bottom, left, right]" if kind == "Pad" else "[h, w]"
+            raise ctx.error(path, f"expected an integer >= {minimum} or {shape}, got {value!r}")
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _block_params(kind: str, raw: dict, positional: list, ctx: _Ctx, path: str, defaults: dict):
@@ -160,25 +181,32 @@ def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
     source = extras.get("input")
     if source is not None:
         _check_value(source, "str", {}, ctx, field_path(path, "input"))
-    return LayerSpec(kind, params, repeat, name, scale, source, (ctx.source, ctx.line(path), path))
+    stage = "n" in extras or "repeat" in extras
+    return LayerSpec(kind, params, repeat, name, scale, source, (ctx.source, ctx.line(path), path),
+                     stage)
 
 
-def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, int, int]:
+def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, ...]:
+    """An image ``[H, W, C]`` / ``HxWxC``, or tokens ``{tokens: T, dim: D}`` / ``TxD``."""
+    expected = "[H, W, C], {tokens: T, dim: D}, HxWxC or TxD"
     if isinstance(value, str):
-        value = value.lower().replace("×", "x").split("x")
         try:
-            value = [int(v) for v in value]
+            value = [int(v) for v in value.lower().replace("×", "x").split("x")]
         except ValueError:
-            raise ctx.error(path, f"expected HxWxC, got {value!r}") from None
-    if not isinstance(value, (list, tuple)) or len(value) != 3:
-        raise ctx.error(path, f"expected [H, W, C], got {value!r}")
+            raise ctx.error(path, f"expected {expected}, got {value!r}") from None
+    if isinstance(value, dict):
+        if set(value) != {"tokens", "dim"}:
+            raise ctx.error(path, f"expected {expected}, got {value!r}")
+        value = [value["tokens"], value["dim"]]
+    if not isinstance(value, (list, tuple)) or len(value) not in (2, 3):
+        raise ctx.error(path, f"expected {expected}, got {value!r}")
     for i, v in enumerate(value):
         _check_value(v, "int", {"minimum": 1}, ctx, f"{path}[{i}]")
     return tuple(value)
 
 
-def parse_input(text: str) -> tuple[int, int, int]:
-    """``"224x224x3"`` -> ``(224, 224, 3)`` (H, W, C)."""
+def parse_input(text: str) -> tuple[int, ...]:
+    """``"224x224x3"`` -> ``(224, 224, 3)`` (H, W, C); ``"197x768"`` -> ``(197, 768)``."""
     return _input(text, _Ctx("--input", {}), "")
 
 
@@ -220,7 +248,7 @@ def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
         raise ctx.error("archcalc", f"unsupported format version {version!r} "
                                     f"(this archcalc reads version {FORMAT_VERSION})")
     if "input" not in data:
-        raise ctx.error("", "missing required key 'input' ([H, W, C])")
+        raise ctx.error("", "missing required key 'input' ([H, W, C] or {tokens: T, dim: D})")
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
         raise ctx.error("layers", "expected a non-empty list of layers")
@@ -228,22 +256,24 @@ def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
     block_defaults = {k: v for k, v in defaults.items() if k not in DEFAULT_KEYS}
     mult = _mapping(data.get("multipliers"), ctx, "multipliers")
     for key in mult:
-        if key not in ("width", "resolution", "rounding"):
+        if key not in MULTIPLIER_KEYS:
             raise ctx.error(field_path("multipliers", key),
-                            f"unknown key {key!r}; expected width, resolution or rounding")
+                            f"unknown key {key!r}; expected {', '.join(MULTIPLIER_KEYS)}")
     width = _check_value(mult.get("width", 1.0), "float", {"minimum": 0}, ctx, "multipliers.width")
     res = _check_value(mult.get("resolution", 1.0), "float", {"minimum": 0}, ctx,
                        "multipliers.resolution")
     rounding = _check_value(mult.get("rounding", 8), "int", {"minimum": 1}, ctx,
                             "multipliers.rounding")
-    if not width or not res:
+    depth = _check_value(mult.get("depth", 1.0), "float", {"minimum": 0}, ctx, "multipliers.depth")
+    fixed = _check_value(mult.get("fixed_width", ""), "str", {}, ctx, "multipliers.fixed_width")
+    if not width or not res or not depth:
         raise ctx.error("multipliers", "multipliers must be positive")
     name = data.get("name", os.path.splitext(os.path.basename(source))[0])
     refs = data.get("references", [])
     return Spec(name=str(name), input=_input(data["input"], ctx),
                 layers=tuple(_layer(e, i, ctx, block_defaults) for i, e in enumerate(layers)),
                 defaults=tuple(defaults.items()), width=float(width), resolution=float(res),
-                rounding=rounding, source=source, description=str(data.get("description", "")),
+                depth=float(depth), fixed_width=fixed, rounding=rounding, source=source, description=str(data.get("description", "")),
                 references=tuple(refs) if isinstance(refs, list) else (str(refs),))
 
 

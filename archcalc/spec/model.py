@@ -14,6 +14,7 @@ class LayerSpec:
 
     ``scale`` says how the width multiplier applies to its channel fields: ``yes``, ``no``
     (fixed, e.g. a classifier) or ``up`` (only when α > 1, MobileNetV2's last conv).
+    ``stage`` is true when the spec wrote ``n:``: the depth multiplier scales its repeats.
     ``input`` names an earlier layer whose output this layer reads instead of the previous
     layer's (``input`` itself: the network input).  ``where`` is ``(source, line, field
     path)`` for error messages.
@@ -26,6 +27,7 @@ class LayerSpec:
     scale: str = "yes"
     input: str | None = None
     where: tuple = (None, None, None)
+    stage: bool = False
 
     def text(self) -> str:
         args = ",".join(f"{k}={v}" for k, v in self.params)
@@ -34,14 +36,18 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class Spec:
-    """A whole network spec.  ``input`` is ``(H, W, C)`` as the papers write it."""
+    """A whole network spec.  ``input`` is ``(H, W, C)`` as the papers write it, or
+    ``(tokens, dim)``.  ``fixed_width``, when set, says why the network has no continuous
+    width rule (and width multipliers are refused)."""
 
     name: str
-    input: tuple[int, int, int]
+    input: tuple[int, ...]
     layers: tuple[LayerSpec, ...]
     defaults: tuple[tuple[str, object], ...] = ()
     width: float = 1.0
     resolution: float = 1.0
+    depth: float = 1.0
+    fixed_width: str = ""
     rounding: int = 8
     source: str = "<spec>"
     description: str = ""
