@@ -21,12 +21,11 @@ from .spec.model import DTYPE_BYTES
 
 TOTAL_FIELDS = ("params", "macs", "flops", "bytes_read", "bytes_written", "peak_activation_bytes")
 RATIO_FIELDS = TOTAL_FIELDS + ("bytes", "arithmetic_intensity")
-GROUPINGS = ("layer", "block", "op")
 
 
 def _ratio(num, den):
-    """``num / den``, or ``None`` when the denominator is zero."""
-    return num / den if den else None
+    """``num / den``; ``None`` when the denominator is zero or either side is undefined."""
+    return None if num is None or not den else num / den
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,13 @@ def _command() -> str:
     return "archcalc " + shlex.join(sys.argv[1:])
 
 
-def _format(format: Optional[Format], output: Optional[str]) -> str:
-    """The output format: as chosen, else from ``output``'s suffix (checked before any work)."""
+def _format(format: Optional[Format], output: Optional[str], document: str = "report",
+            fallback: str = "table") -> str:
+    """The output format: as chosen, else from ``output``'s suffix, else ``fallback``
+    (checked before any work)."""
     from .report import registry
 
-    return registry.format_for(format.value if format else None, output)
+    return registry.format_for(format.value if format else None, output, document, fallback)
 
 
 def show(doc, fmt: str, output: Optional[str], plotly_js: str = "embed") -> None:
@@ -96,7 +98,10 @@ def _share_plotly_js(name: str, output: Optional[str]) -> None:
 
     if "/" in name or name.startswith("."):
         raise ArchcalcError("expected a file name beside the report", field="--plotly-js")
-    path = os.path.join(os.path.dirname(os.path.abspath(output or ".")), name)
+    if not output:
+        raise ArchcalcError("a shared plotly.js goes beside a report file: add -o FILE",
+                            field="--plotly-js")
+    path = os.path.join(os.path.dirname(os.path.realpath(output)), name)
     if not os.path.exists(path):
         registry.write(plotly_js(), path)
 
@@ -144,10 +149,11 @@ def report(
     output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
     depth_mult: DepthOpt = None,
 ):
-    """A review report of the candidates: HTML with charts (default) or an XLSX workbook."""
+    """A review report of the candidates: HTML with charts (the default, also for an -o name
+    without a known suffix) or an XLSX workbook (-o FILE.xlsx)."""
     from . import api
 
-    fmt = _format(format or (None if output else Format("html")), output)
+    fmt = _format(format, output, fallback="html")
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace,
                                                     depth_mult))
@@ -188,7 +194,7 @@ def check(
     from . import api
     from .report.document import CheckReport
 
-    fmt = _format(format, output)
+    fmt = _format(format, output, "check")
     opts = _options(input, width_mult, resolution, norm, act, None, batch, "unfused", fold_bn,
                     replace, depth_mult)
     refs = [name for ref in specs for name in api.expand_zoo_all(ref)]
@@ -299,6 +305,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
+    except BrokenPipeError:  # the reader of our output left (e.g. `| head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except Exception as exc:
         try:  # typer >= 0.28 vendors click; older typer uses click itself
             from typer import TyperException as UsageProblem

@@ -51,7 +51,7 @@ def test_seed_comparison_markdown(cli, monkeypatch):
     out = _run(cli, monkeypatch, ("compare", "-f", "markdown"))
     assert "| candidate | params | MACs |" in out
     assert "| dwsep(out=24,k=3) | 888 (0.170×) | 2,483,712 (0.153×) |" in out
-    assert out.rstrip().endswith("archcalc compare -f markdown_")
+    assert out.rstrip().endswith("archcalc compare -f markdown")
     _matches(GOLDEN / "compare_default.md", out)
 
 

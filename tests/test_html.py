@@ -300,3 +300,18 @@ def test_browser_screenshot(browsed):
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1400, 2400)
     print(f"\nscreenshot of the three-network report: {png}")
+
+
+def test_candidates_sharing_a_name_keep_their_own_bars(cli, tmp_path):
+    out = tmp_path / "dup.html"
+    assert cli("report", "zoo:mobilenet_v2", "zoo:mobilenet_v2", "-o", out)[0] == 0
+    html = out.read_text()
+    assert '"1. mobilenet_v2"' in html and '"2. mobilenet_v2"' in html
+
+
+def test_closed_forms_follow_the_compared_blocks(cli, tmp_path):
+    out = tmp_path / "forms.html"
+    assert cli("report", "conv(out=24)", "dwsep(out=24)", "-o", out)[0] == 0
+    forms = out.read_text().split("id=closed-forms")[1].split("</section>")[0]
+    assert "the compared block kinds" in forms
+    assert ">conv</th>" in forms and ">dwsep</th>" in forms and ">ir</th>" not in forms

@@ -58,7 +58,9 @@ def test_csv_and_markdown_end_with_totals(cli, by):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[-1]["row"] == "total"
     assert (int(rows[-1]["params"]), int(rows[-1]["macs"])) == (3504872, 300774272)
-    assert int(rows[-1]["peak_activation_bytes"]) == 9633792
+    # MobileNetV2's peak: the 112×112×96 expansion of the first t = 6 bottleneck, its input
+    # and output alive at once (BN), fp32
+    assert int(rows[-1]["peak_activation_bytes"]) == 2 * 112 * 112 * 96 * 4
     assert sum(int(r["macs"]) for r in rows[:-1] if r["row"] != "total") == 300774272
     _, out, _ = cli("analyze", "zoo:mobilenet_v2", "--by", by, "-f", "markdown")
     total = [line for line in out.splitlines() if line.startswith("| **total**")]
@@ -141,3 +143,93 @@ def test_writer_refuses_what_is_not_a_file(cli, tmp_path, where, message):
 def test_binary_format_needs_a_file(cli):
     code, out, err = cli("compare", "conv(out=8)", "-f", "xlsx")
     assert code == 2 and "needs a file" in err
+
+
+LONG_NAMES = """\
+name: long
+input: [56, 56, 24]
+layers:
+  - conv: {out: 24, name: a_very_long_layer_name_that_goes_on_and_on_forever}
+  - ir: {t: 6, out: 24, name: another_quite_long_block_name_for_testing_width}
+"""
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_long_names_never_cut_the_totals(cli, monkeypatch, tmp_path, columns):
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_NAMES)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    _, out, _ = cli("analyze", str(path))
+    assert max(map(len, out.splitlines())) <= columns
+    assert "14,064" in out and "41,997,312" in out and "87,155,712" in out
+    _, out, _ = cli("compare", str(path), "zoo:mobilenet_v2")
+    for total in ("14.06 K", "42.00 M", "87.16 M", "3.73 MiB", "3.50 M", "300.77 M", "9.19 MiB"):
+        assert total in out
+
+
+def test_candidate_moving_no_bytes(cli, tmp_path):
+    """A candidate whose intensity is undefined: its ratio is undefined too, in every format."""
+    args = ("compare", "conv(out=8)", "channel_split(half=0)", "--input", "8x8x4")
+    for fmt in ("table", "json", "csv", "markdown"):
+        code, out, err = cli(*args, "-f", fmt)
+        assert code == 0 and out, (fmt, err)
+    doc = json.loads(cli(*args, "-f", "json")[1])
+    assert doc["candidates"][1]["ratios"]["arithmetic_intensity"] is None
+    assert cli(*args, "-o", tmp_path / "r.xlsx")[0] == 0
+    assert cli(*args, "-o", tmp_path / "r.html")[0] == 0
+
+
+def test_control_characters_in_names_are_refused(cli, tmp_path):
+    path = tmp_path / "ctrl.yaml"
+    path.write_text('name: ok\ninput: [8, 8, 3]\nlayers:\n  - conv: {out: 8, name: "x\\e[2Jy"}\n')
+    code, out, err = cli("analyze", str(path), "-o", tmp_path / "r.xlsx")
+    assert code == 2 and "layers[0].conv.name: control characters are not allowed" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ctrl.yaml"]
+
+
+def test_markdown_cannot_add_links_images_or_emphasis(cli, tmp_path):
+    path = tmp_path / "md.yaml"
+    path.write_text('name: "![t](http://x/p.png) **b** [c](http://y) `code`"\n'
+                    'input: [8, 8, 3]\nlayers:\n  - conv: {out: 8}\n')
+    _, out, _ = cli("analyze", str(path), "-f", "markdown")
+    assert "\\!\\[t\\](http://x/p.png) \\*\\*b\\*\\* \\[c\\](http://y) \\`code\\`" in out
+    assert "![t]" not in out and "[c](" not in out
+
+
+def test_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "r.md"
+    target.write_text("old")
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        registry.write("new", str(target))
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["r.md"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("check", "zoo:mobilenet_v1", "-o", "c.html"), "format html is not available for check"),
+    (("compare", "-f", "html", "--plotly-js", "p.js"), "add -o FILE"),
+])
+def test_refused_before_any_work(cli, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(*args)
+    assert code == 2 and message in err and list(tmp_path.iterdir()) == []
+
+
+def test_report_without_a_known_suffix_is_html(cli, tmp_path):
+    assert cli("report", "-o", tmp_path / "review")[0] == 0
+    assert (tmp_path / "review").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_full_output_device_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "archcalc", "compare"], stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("archcalc: error: cannot write")
+    assert proc.stderr.count("\n") == 1

@@ -68,7 +68,7 @@ def test_formulas_reference_the_layer_rows(tmp_path):
     compare, layers = wb["Compare"], wb["L2 mobilenet_v2"]
     assert compare["C3"].value == f"=SUM('L2 mobilenet_v2'!$G$2:$G${n + 1})"
     assert compare["K3"].value == f"=MAX('L2 mobilenet_v2'!$M$2:$M${n + 1})"
-    assert compare["D3"].value == '=IF(N($C$2)=0,"",C3/$C$2)'
+    assert compare["D3"].value == '=IF(OR(N($C$2)=0,C3=""),"",C3/$C$2)'
     assert compare["M3"].value == '=IF(I3=0,"",G3/I3)'
     assert layers["L2"].value == "=J2+K2"
     assert layers[f"H{n + 2}"].value == f"=SUBTOTAL(9,$H$2:$H${n + 1})"
@@ -131,9 +131,9 @@ layers:
   - conv: {out: 8, k: 3, name: "@cmd"}
   - conv: {out: 8, k: 1, name: "+plusQ"}
   - conv: {out: 8, k: 1, name: "-minusQ"}
-  - conv: {out: 8, k: 1, name: "\\ttabQ"}
-  - conv: {out: 8, k: 1, name: "\\rcrQ"}
 """
+# Tab and carriage return cannot reach a name (control characters are refused when the spec
+# is read); units.neutralise covers them too (tests/test_report.py).
 
 
 def test_user_text_is_neutralised_in_every_sheet(tmp_path, cli, monkeypatch):
@@ -141,7 +141,7 @@ def test_user_text_is_neutralised_in_every_sheet(tmp_path, cli, monkeypatch):
     spec.write_text(INJECTION)
     assert cli("analyze", spec, "-o", out)[0] == 0
     wb = openpyxl.load_workbook(out)
-    user = ("HYPERLINK", "cmd", "plusQ", "minusQ", "tabQ", "crQ")
+    user = ("HYPERLINK", "cmd", "plusQ", "minusQ")
     seen = set()
     for ws in wb:
         for cell in (c for row in ws.iter_rows() for c in row if isinstance(c.value, str)):

@@ -43,7 +43,7 @@ def check_sections(doc: CheckReport):
             continue
         rows = [row.as_dict() for row in r.rows if full or not row.ok]
         yield r, Section(f"archcalc check: {r.name}", COLUMNS, rows,
-                         f"{summary_line(r)}\n{LEGEND}", r.name)
+                         f"{summary_line(r)}\n{LEGEND}")
 
 
 def check_doc(doc: CheckReport) -> dict:

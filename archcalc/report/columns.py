@@ -9,7 +9,7 @@ gives up first (1 first, 0 never); ``ratio`` shows the row's ``<key>_ratio`` bes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .units import fmt
 
@@ -79,16 +79,16 @@ ROLLUP = tuple(col(k) for k in ("layers", "params", "params_share", "macs", "mac
                                 "flops", "bytes", "arithmetic_intensity"))
 ZOO = tuple(col(k) for k in ("candidate", "params", "macs", "flops", "peak_activation_bytes",
                              "width_rule"))
-# Long-form machine tables (CSV, XLSX): one row per layer per candidate.
-LONG = tuple(col(k) for k in ("name", "block", "op", "category", "in_shape", "out_shape",
-                              "params", "macs", "flops", "bytes_read", "bytes_written",
-                              "live_activation_bytes"))
+# Long-form machine tables (CSV, XLSX): one row per layer (or group) per candidate.
+LONG_KEYS = tuple(col(k) for k in ("name", "block", "op", "category", "in_shape", "out_shape"))
+LONG_NUMBERS = tuple(col(k) for k in ("params", "macs", "flops", "bytes_read", "bytes_written",
+                                      "live_activation_bytes"))
+LONG = LONG_KEYS + LONG_NUMBERS
+ROLLUP_NUMBERS = (col("layers"),) + LONG_NUMBERS[:5]
 
 
 def with_ratio(columns) -> tuple[Column, ...]:
     """The same columns showing each value's ratio to the baseline beside it."""
-    from dataclasses import replace
-
     return tuple(replace(c, ratio=True) for c in columns)
 
 
@@ -99,4 +99,4 @@ def ratio_of(column: Column) -> Column:
 
 def rollup_key(by: str) -> tuple[Column, ...]:
     """The leading columns of a ``--by block`` or ``--by op`` table."""
-    return (col("block"), col("spec")) if by == "block" else (Column("category", "op kind", "text"),)
+    return (col("block"), col("spec")) if by == "block" else (replace(col("category"), drop=0),)

@@ -7,17 +7,9 @@ from __future__ import annotations
 import csv
 import io
 
-from ..ops import Shape
 from . import columns as C
 from .document import CheckReport, Report
-from .rows import hwc
-from .units import neutralise
-
-
-def _value(v):
-    if isinstance(v, Shape):
-        return "x".join(map(str, hwc(v)))
-    return neutralise(v) if isinstance(v, str) else v
+from .rows import sheet_value
 
 
 def _csv(keys, rows) -> str:
@@ -25,21 +17,18 @@ def _csv(keys, rows) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(keys)
     for row in rows:
-        writer.writerow([_value(row.get(k, "")) for k in keys])
+        writer.writerow([sheet_value(row.get(k, "")) for k in keys])
     return buf.getvalue()
 
 
 def long_rows(report: Report) -> tuple[list[str], list[dict]]:
     """Column keys and rows of the long-form table of ``report``."""
     if report.listing:
-        keys = [c.key for c in C.ZOO] + ["description"]
-        return keys, [{**r, "candidate": r["name"], **info} for r, info in
-                      zip(report.comparison.summary_rows(), report.listing)]
+        return [c.key for c in C.ZOO] + ["description"], report.candidate_rows()
     by = report.by
-    lead = [c.key for c in C.rollup_key(by)] if by != "layer" else [c.key for c in C.LONG[:6]]
-    numbers = [c.key for c in C.LONG[6:]] if by == "layer" else [
-        "layers", "params", "macs", "flops", "bytes_read", "bytes_written"]
-    keys = ["candidate", "row", *lead, *numbers, "peak_activation_bytes"]
+    lead = C.LONG_KEYS if by == "layer" else C.rollup_key(by)
+    numbers = C.LONG_NUMBERS if by == "layer" else C.ROLLUP_NUMBERS
+    keys = ["candidate", "row", *(c.key for c in lead + numbers), "peak_activation_bytes"]
     rows = []
     for a in report.analyses:
         rows += [{**r, "candidate": a.name, "row": by} for r in a.rows(by)]

@@ -9,7 +9,7 @@ draw the same tables.  Nothing here computes a cost: rows come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import __version__, conventions
 from ..analysis import Analysis, Comparison
@@ -47,6 +47,15 @@ class Report:
     def analyses(self) -> tuple[Analysis, ...]:
         return self.comparison.analyses
 
+    def listings(self) -> tuple[dict, ...]:
+        """Per candidate its listing columns (``{}`` each without a listing)."""
+        return self.listing or ({},) * len(self.analyses)
+
+    def candidate_rows(self) -> list[dict]:
+        """The comparison's summary rows, each with its ``candidate`` name and listing."""
+        return [{**row, "candidate": row["name"], **info}
+                for row, info in zip(self.comparison.summary_rows(), self.listings())]
+
     def context(self) -> str:
         """Input, dtype, batch and traffic policy of the baseline, in one line."""
         a = self.comparison.baseline
@@ -72,15 +81,13 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class Section:
-    """One titled table: columns, rows (``row`` marks ``layer``, ``block`` or ``total``
-    rows), and a caption."""
+    """One titled table: columns, rows (``row`` marks ``layer`` rows, ``block`` subtotal
+    rows between them, ``group`` rows of a ``--by`` table, ``total`` rows), a caption."""
 
     title: str
     columns: tuple[C.Column, ...]
     rows: list[dict]
     caption: str = ""
-    candidate: str = ""
-    notes: tuple[str, ...] = field(default=())
 
 
 def _with_shape(row: dict) -> dict:
@@ -109,18 +116,16 @@ def analysis_section(a: Analysis, by: str) -> Section:
                f"{C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}")
     if by == "layer":
         return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}", C.LAYER,
-                       _layer_rows_with_blocks(a), caption, a.name)
+                       _layer_rows_with_blocks(a), caption)
     key = "block" if by == "block" else "category"
-    rows = [{**r, "row": by} for r in a.rollup_rows(by)]
+    rows = [{**r, "row": "group"} for r in a.rollup_rows(by)]
     rows.append({**a.total_row(), key: "total", "row": "total"})
-    return Section(f"{a.name} by {by}", C.rollup_key(by) + C.ROLLUP, rows, caption, a.name)
+    return Section(f"{a.name} by {by}", C.rollup_key(by) + C.ROLLUP, rows, caption)
 
 
 def summary_section(report: Report) -> Section:
     """Candidates side by side with ratios to the first (the zoo: with its listing columns)."""
-    rows = [{**row, "candidate": row["name"], **info, "row": "candidate"}
-            for row, info in zip(report.comparison.summary_rows(),
-                                 report.listing or [{}] * len(report.analyses))]
+    rows = [{**row, "row": "candidate"} for row in report.candidate_rows()]
     if report.listing:
         return Section(report.title, C.ZOO, rows, report.context())
     caption = "\n".join(([report.comparison.note] if report.comparison.note else [])

@@ -187,6 +187,15 @@ def _category_colors(analyses) -> dict:
     return colors
 
 
+def candidate_labels(analyses) -> list[str]:
+    """Candidate names as chart categories, numbered when two candidates share a name (so
+    their bars stay apart)."""
+    names = [_label(a.name) for a in analyses]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{i}. {name}" for i, name in enumerate(names, start=1)]
+
+
 def op_kind_figure(report: Report, colors: dict) -> dict:
     """The MobileNetV1 Table 2 view: shares of MACs and params by op kind, one stacked bar
     per candidate."""
@@ -194,7 +203,7 @@ def op_kind_figure(report: Report, colors: dict) -> dict:
     from plotly.subplots import make_subplots
 
     analyses = report.analyses
-    names = [_label(a.name) for a in analyses]
+    names = candidate_labels(analyses)
     by_op = [{r["category"]: r for r in a.rollup_rows("op")} for a in analyses]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=["Share of MACs", "Share of params"])
@@ -388,19 +397,26 @@ def _formula(expr) -> str:
     return text.replace("*", "·").replace(" + ", " + ")
 
 
-def closed_forms_html() -> str:
-    """The closed forms of standard conv, depthwise-separable and inverted residual, from
+def closed_forms_html(report: Report) -> str:
+    """The closed forms of the compared block kinds among standard conv, depthwise-separable
+    and inverted residual (all three, as a reference, when none is compared), from
     archcalc's own cost rules (SymPy, imported here only)."""
     from ..symbolic import SYMBOLS, closed_forms
 
+    forms = closed_forms()
+    kinds = {b.kind for a in report.analyses for b in a.network.blocks}
+    compared = [f for f in forms if f.name in kinds]
+    which = ("the compared block kinds" if compared else
+             "the reference blocks (none of the candidates uses them)")
     rows = "\n".join(f"<tr><th scope=row>{esc(f.name)}</th><td class=math>{_formula(f.params)}</td>"
                      f"<td class=math>{_formula(f.macs)}</td>"
-                     f"<td class=math>{_formula(f.macs_ratio)}</td></tr>" for f in closed_forms())
+                     f"<td class=math>{_formula(f.macs_ratio)}</td></tr>"
+                     for f in compared or forms)
     symbols = " · ".join(f"<span class=math>{_formula(k)}</span> {esc(v)}"
                          for k, v in SYMBOLS.items())
-    return ("<p>Derived by SymPy from archcalc's own block expansions and cost rules "
-            "(weights only, no BN or activations; stride 1, same padding), so they cannot "
-            f"drift from the numbers above.</p><p class=caption>{symbols}</p>"
+    return (f"<p>Closed forms of {which}, derived by SymPy from archcalc's own block "
+            "expansions and cost rules (weights only, no BN or activations; stride 1, same "
+            f"padding), so they cannot drift from the numbers above.</p><p class=caption>{symbols}</p>"
             "<div class=scroll><table class=forms><thead><tr><th scope=col>block</th>"
             "<th scope=col>params</th><th scope=col>MACs</th><th scope=col>MACs / standard conv"
             f"</th></tr></thead><tbody>\n{rows}\n</tbody></table></div>")
@@ -558,7 +574,7 @@ def present_report(report: Report, view) -> str:
         "activations live while each op runs (its inputs, its output and tensors held for a "
         f"later add or concat), in execution order.</p>{_plot(by_id['fig-activations'])}"
         "</section>",
-        f"<section id=closed-forms><h2>Closed forms</h2>{closed_forms_html()}</section>",
+        f"<section id=closed-forms><h2>Closed forms</h2>{closed_forms_html(report)}</section>",
         f"<section id=layers><h2>Per-candidate tables</h2>{_candidate_details(report)}</section>",
         "</main>",
         _footer(report),

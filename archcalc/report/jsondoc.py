@@ -40,8 +40,7 @@ def present_report(report: Report, view) -> str:
     c = report.comparison
     about = {"archcalc": __version__, "command": report.command}
     if report.listing:
-        return _dump(_rows({**row, **info} for row, info in
-                           zip(c.summary_rows(), report.listing)))
+        return _dump(_rows(report.candidate_rows()))
     if report.detail:
         return _dump({**analysis_doc(c.baseline, report.by), **dict(report.meta), **about,
                       "conventions": conventions.as_dict()})

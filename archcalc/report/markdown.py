@@ -1,17 +1,24 @@
 """Markdown for PR descriptions and design docs: human headers, exact numbers with thousands
 separators, ratios as ``0.529×``, a bold totals row and the conventions footnote.  Names are
-escaped (``|``, newlines, HTML) so they cannot break the table."""
+escaped (Markdown markup, ``|``, newlines, HTML) so they cannot break the table or add links."""
 
 from __future__ import annotations
 
 import html
+import re
 
 from .document import CheckReport, Report, Section, sections
 from .units import fmt
 
 
+MARKUP = re.compile(r"([\\`*\[\]|~#!])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def escape(text: str) -> str:
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    """Text as literal Markdown: HTML escaped, markup characters (links, images, emphasis,
+    code, table pipes) backslash-escaped, line breaks as ``<br>``."""
+    text = MARKUP.sub(lambda m: "\\" + m.group(0), html.escape(text, quote=False))
+    return text.replace("\r", "").replace("\n", "<br>")
 
 
 def _cell(column, row: dict) -> str:
@@ -34,7 +41,7 @@ def table(section: Section) -> str:
 
 def present_report(report: Report, view) -> str:
     body = "\n".join(table(s) for s in sections(report))
-    return f"{body}\n_{escape(report.footer())}_\n"
+    return f"{body}\n{escape(report.footer())}\n"
 
 
 def present_check(doc: CheckReport, view) -> str:

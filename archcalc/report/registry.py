@@ -1,9 +1,10 @@
 """The presenter registry ``{format: module}`` and the one atomic writer.
 
-A presenter module defines ``present_report(report, view)`` and, where it applies,
-``present_check(check, view)``; each returns ``str`` or ``bytes``.  Modules are imported
-only when their format is asked for, so heavy libraries (plotly, openpyxl) never load on
-the start-up path.  Adding a format is one module and one line here.
+A presenter module defines ``present_<document kind>(doc, view)`` for each kind its
+:class:`OutputFormat` lists (``present_report``, ``present_check``); each returns ``str`` or
+``bytes``.  Modules are imported only when their format is asked for, so heavy libraries
+(plotly, openpyxl) never load on the start-up path.  Adding a format is one presenter module
+and one line in :data:`FORMATS`.
 """
 
 from __future__ import annotations
@@ -13,44 +14,60 @@ import os
 import stat
 import sys
 
+from dataclasses import dataclass
+
 from ..errors import ArchcalcError
 
+@dataclass(frozen=True)
+class OutputFormat:
+    """A presenter module and what it can do: the output suffixes that select it, whether it
+    is ``binary`` (needs ``-o FILE``), whether it is fit for a ``terminal``, and which
+    document kinds it presents."""
+
+    module: str
+    suffixes: tuple[str, ...] = ()
+    binary: bool = False
+    terminal: bool = True
+    documents: tuple[str, ...] = ("report", "check")
+
+
 FORMATS = {
-    "table": "terminal",
-    "csv": "csvfile",
-    "json": "jsondoc",
-    "markdown": "markdown",
-    "html": "html",
-    "xlsx": "xlsx",
+    "table": OutputFormat("terminal", (".txt",)),
+    "csv": OutputFormat("csvfile", (".csv",)),
+    "json": OutputFormat("jsondoc", (".json",)),
+    "markdown": OutputFormat("markdown", (".md", ".markdown")),
+    "html": OutputFormat("html", (".html", ".htm"), terminal=False, documents=("report",)),
+    "xlsx": OutputFormat("xlsx", (".xlsx",), binary=True, terminal=False, documents=("report",)),
 }
-SUFFIXES = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
-            ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".txt": "table"}
 
 
-BINARY = ("xlsx",)
-
-
-def format_for(fmt: str | None, output: str | None) -> str:
-    """The format asked for, else the one ``output``'s suffix names, else ``table``; a binary
-    format without an output file is refused before any work."""
+def format_for(fmt: str | None, output: str | None, document: str = "report",
+               fallback: str = "table") -> str:
+    """The format asked for, else the one ``output``'s suffix names, else ``fallback``;
+    checked before any work: the format presents ``document``, a binary one has a file, and
+    a page or workbook is not poured onto a terminal."""
     if fmt is None:
-        fmt = SUFFIXES.get(os.path.splitext(output or "")[1].lower(), "table")
+        suffix = os.path.splitext(output or "")[1].lower()
+        fmt = next((name for name, f in FORMATS.items() if suffix in f.suffixes), fallback)
     if fmt not in FORMATS:
         raise ArchcalcError(f"expected one of {', '.join(FORMATS)}, got {fmt!r}",
                             field="--format")
-    if fmt in BINARY and not output:
+    spec = FORMATS[fmt]
+    if document not in spec.documents:
+        raise ArchcalcError(f"format {fmt} is not available for {document} output",
+                            field="--format")
+    if spec.binary and not output:
         raise ArchcalcError(f"{fmt} output needs a file: add -o FILE", field="--format")
+    if not spec.terminal and not output and sys.stdout.isatty():
+        raise ArchcalcError(f"{fmt} output is not for a terminal: add -o FILE",
+                            field="--format")
     return fmt
 
 
 def present(fmt: str, doc, view) -> str | bytes:
     """``doc`` (a :class:`~archcalc.report.document.Report` or ``CheckReport``) in ``fmt``."""
-    module = importlib.import_module(f"{__package__}.{FORMATS[fmt]}")
-    presenter = getattr(module, f"present_{doc.kind}", None)
-    if presenter is None:
-        raise ArchcalcError(f"format {fmt} is not available for {doc.kind} output",
-                            field="--format")
-    return presenter(doc, view)
+    module = importlib.import_module(f"{__package__}.{FORMATS[fmt].module}")
+    return getattr(module, f"present_{doc.kind}")(doc, view)
 
 
 def write(data: str | bytes, output: str | None) -> None:
@@ -59,7 +76,13 @@ def write(data: str | bytes, output: str | None) -> None:
     temporary file behind.  A symlink's target is written and an existing file keeps its
     mode; directories, devices and FIFOs are refused."""
     if not output:
-        sys.stdout.write(data)
+        try:
+            sys.stdout.write(data)
+            sys.stdout.flush()
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):  # the reader left: the CLI ends quietly
+                raise
+            raise ArchcalcError(f"cannot write to standard output ({exc.strerror})") from None
         return
     import tempfile
 

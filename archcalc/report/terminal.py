@@ -18,6 +18,7 @@ from .units import fmt
 
 STYLE = {"block": "bold", "total": "bold"}
 WRAP_MIN = 24  # a wrapping name column keeps at least this width (or its longest name)
+WRAP_FLOOR = 8  # ... and on a very narrow terminal at least this
 
 
 def _console(view) -> Console:
@@ -33,13 +34,13 @@ def _cell(column, row: dict) -> Text:
     return text
 
 
-def _table(section: Section, columns, capped: bool = False) -> Table:
-    """The rich table; ``capped`` holds wrapping columns at their minimum width (to measure
-    the narrowest rendering)."""
+def _table(section: Section, columns, capped: bool = False, wrap_min: int = WRAP_MIN) -> Table:
+    """The rich table; wrapping columns keep ``wrap_min`` characters (or their longest cell);
+    ``capped`` holds them at that width, to measure the narrowest rendering."""
     table = Table(title=Text(section.title), caption=Text(section.caption), box=box.SIMPLE_HEAVY,
                   caption_justify="left")
     for c in columns:
-        narrowest = min(max((len(c.cell(row)) for row in section.rows), default=0), WRAP_MIN)
+        narrowest = min(max((len(c.cell(row)) for row in section.rows), default=0), wrap_min)
         table.add_column(c.header, justify="right" if c.numeric else "left",
                          no_wrap=not c.wrap, overflow="fold",
                          min_width=narrowest if c.wrap else None,
@@ -51,15 +52,23 @@ def _table(section: Section, columns, capped: bool = False) -> Table:
 
 
 def fit(console: Console, section: Section) -> Table:
-    """The table with the fewest low-priority columns dropped that fits the console width."""
-    columns = list(section.columns)
+    """The table that fits the console width: lowest-priority columns dropped first, then
+    names wrapped narrower (down to :data:`WRAP_FLOOR`); numbers are never wrapped."""
     unbounded = console.options.update(max_width=10**6)
-    for level in sorted({c.drop for c in columns if c.drop}) + [None]:
-        capped = _table(section, columns, capped=True)
-        if Measurement.get(console, unbounded, capped).maximum <= console.width or level is None:
-            break
+
+    def fits(columns, wrap_min) -> bool:
+        capped = _table(section, columns, capped=True, wrap_min=wrap_min)
+        return Measurement.get(console, unbounded, capped).maximum <= console.width
+
+    columns = list(section.columns)
+    for level in sorted({c.drop for c in columns if c.drop}):
+        if fits(columns, WRAP_MIN):
+            return _table(section, columns)
         columns = [c for c in columns if c.drop != level]
-    return _table(section, columns)
+    wrap_min = WRAP_MIN
+    while wrap_min > WRAP_FLOOR and not fits(columns, wrap_min):
+        wrap_min -= 2
+    return _table(section, columns, wrap_min=wrap_min)
 
 
 def render(tables, view) -> str:

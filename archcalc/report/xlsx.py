@@ -28,11 +28,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from .. import __version__, conventions
 from ..analysis import Analysis
-from ..ops import Shape
 from . import columns as C
 from .document import Report
-from .rows import hwc
-from .units import neutralise
+from .rows import sheet_value
 
 NUMBER_FORMATS = {"count": "#,##0", "bytes": "#,##0", "int": "#,##0",
                   "ratio": '0.000"×"', "share": "0.0%", "intensity": "0.0"}
@@ -55,11 +53,7 @@ class Formula(str):
 def _cell_value(v):
     """What openpyxl stores: formulas as formulas, shapes as ``56x56x24``, any other text
     neutralised (so it can never start a formula), numbers unchanged."""
-    if isinstance(v, Formula):
-        return str(v)
-    if isinstance(v, Shape):
-        return "x".join(map(str, hwc(v)))
-    return neutralise(v) if isinstance(v, str) else v
+    return str(v) if isinstance(v, Formula) else sheet_value(v)
 
 
 def _letters(columns) -> dict[str, str]:
@@ -188,7 +182,7 @@ def _candidate_totals(sheet: str, last: int, row: int, at: dict[str, str]) -> di
     ratios = {}
     for c in C.SUMMARY:
         base, cell = f"${at[c.key]}${FIRST_ROW}", f"{at[c.key]}{row}"
-        ratios[f"{c.key}_ratio"] = Formula(f'=IF(N({base})=0,"",{cell}/{base})')
+        ratios[f"{c.key}_ratio"] = Formula(f'=IF(OR(N({base})=0,{cell}=""),"",{cell}/{base})')
     return {**values, **ratios}
 
 
@@ -200,7 +194,7 @@ def _compare_sheet(wb: Workbook, report: Report, titles: list[str]) -> None:
     rows = [{"candidate": a.name, "input": a.network.input_shape, **info,
              **_candidate_totals(sheet, last_row(a), r, at)}
             for r, (a, sheet, info) in enumerate(
-                zip(report.analyses, titles, report.listing or [{}] * len(titles)), FIRST_ROW)]
+                zip(report.analyses, titles, report.listings()), FIRST_ROW)]
     ws.auto_filter.ref = _table(ws, 1, columns, rows)
     ws.freeze_panes = f"B{FIRST_ROW}"
     _fit_widths(ws)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import unicodedata
 from dataclasses import replace
 
 from ..blocks import ACT_CHOICES, ALIASES, BLOCKS, NORMS, REQUIRED, block_fields
@@ -167,6 +168,13 @@ def _layer(entry, index: int, ctx: _Ctx, defaults: dict) -> LayerSpec:
     return _layer_spec(kind, params, extras, ctx, bpath)
 
 
+def _printable(text, ctx: _Ctx, path: str) -> None:
+    """Names reach terminals, spreadsheets and web pages: no control characters (escape
+    sequences, NUL, ...) in them."""
+    if isinstance(text, str) and any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ctx.error(path, f"control characters are not allowed, got {text!r}")
+
+
 def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
     repeat = extras.get("n", extras.get("repeat", 1))
     repeat = _check_value(repeat, "int", {"minimum": 1}, ctx, field_path(path, "n"))
@@ -175,6 +183,7 @@ def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
                              or name == "input"):
         raise ctx.error(field_path(path, "name"),
                         f"expected a name without dots (not 'input'), got {name!r}")
+    _printable(name, ctx, field_path(path, "name"))
     scale = extras.get("scale", "no" if kind == "linear" else "yes")
     scale = {True: "yes", False: "no"}.get(scale, scale)
     _check_value(scale, "str", {"choices": SCALE_CHOICES}, ctx, field_path(path, "scale"))
@@ -268,12 +277,15 @@ def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
     fixed = _check_value(mult.get("fixed_width", ""), "str", {}, ctx, "multipliers.fixed_width")
     if not width or not res or not depth:
         raise ctx.error("multipliers", "multipliers must be positive")
-    name = data.get("name", os.path.splitext(os.path.basename(source))[0])
+    name = str(data.get("name", os.path.splitext(os.path.basename(source))[0]))
+    description = str(data.get("description", ""))
+    _printable(name, ctx, "name")
+    _printable(description, ctx, "description")
     refs = data.get("references", [])
-    return Spec(name=str(name), input=_input(data["input"], ctx),
+    return Spec(name=name, input=_input(data["input"], ctx),
                 layers=tuple(_layer(e, i, ctx, block_defaults) for i, e in enumerate(layers)),
                 defaults=tuple(defaults.items()), width=float(width), resolution=float(res),
-                depth=float(depth), fixed_width=fixed, rounding=rounding, source=source, description=str(data.get("description", "")),
+                depth=float(depth), fixed_width=fixed, rounding=rounding, source=source, description=description,
                 references=tuple(refs) if isinstance(refs, list) else (str(refs),))
 
 
