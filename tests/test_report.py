@@ -50,6 +50,9 @@ def test_formatter():
         "0.263×", "1.00×", "12.3×", "–"]
     assert [fmt(0.9486, "share"), fmt(0, "delta"), fmt(-5, "delta"), fmt(1024, "delta")] == [
         "94.9%", "=", "-5", "+1,024"]
+    # rounding never shows 1000.00 of a prefix nor four significant digits
+    assert [fmt(999), fmt(999_999), fmt(999_999_999), fmt(1023, "bytes"), fmt(0.99951, "ratio")] == [
+        "999", "1.00 M", "1.00 G", "1023 B", "1.00×"]
 
 
 @pytest.mark.parametrize("by", ["layer", "block", "op"])

@@ -12,42 +12,53 @@ from __future__ import annotations
 import math
 
 _SCALES = {
-    "count": ((10**9, "G"), (10**6, "M"), (10**3, "K")),
-    "bytes": ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")),
+    "count": ((10**9, "G"), (10**6, "M"), (10**3, "K"), (1, "")),
+    "bytes": ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B")),
 }
 MISSING = "–"
 
 
 def _significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits, zeros kept (``1.00``, ``0.0836``)."""
+    value = float(f"{value:.{digits}g}")
     if value == 0:
         return "0"
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     return f"{value:.{decimals}f}"
 
 
+def _scaled(value, unit: str) -> str:
+    """The largest prefix with at least one of it; a value that would round up to
+    ``1000.00`` of the next smaller prefix takes this one (``999,999,999`` -> ``1.00 G``)."""
+    scales = _SCALES[unit]
+    for (size, suffix), (smaller, _) in zip(scales, scales[1:] + ((1, ""),)):
+        if size == 1:
+            return f"{value} {suffix}".rstrip()
+        if abs(value) >= size or (smaller > 1 and round(abs(value) / size, 2) >= 1):
+            return f"{value / size:.2f} {suffix}"
+
+
+_FORMATTERS = {
+    "text": str,
+    "shape": str,
+    "ratio": lambda v: _significant(v) + "×",
+    "share": lambda v: f"{100 * v:.1f}%",
+    "delta": lambda v: "=" if v == 0 else f"{v:+,}",
+    "ok": lambda v: "✓" if v else "✗",
+    "intensity": lambda v: f"{v:.1f}",
+    "int": lambda v: f"{v:,}",
+    "count": lambda v: _scaled(v, "count"),
+    "bytes": lambda v: _scaled(v, "bytes"),
+}
+_EXACT = ("count", "bytes")
+
+
 def fmt(value, unit: str = "count", exact: bool = False) -> str:
     """``3504872`` -> ``3.50 M`` (``3,504,872`` when ``exact``); ratios to three significant
-    digits with ``×``; shares as percentages with one decimal."""
+    digits with ``×``; shares as percentages with one decimal; ``None`` as ``–``."""
     if value is None:
         return MISSING
-    if unit in ("text", "shape"):
-        return str(value)
-    if unit == "ratio":
-        return _significant(value) + "×"
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    if unit == "delta":
-        return "=" if value == 0 else f"{value:+,}"
-    if unit == "ok":
-        return "✓" if value else "✗"
-    if unit == "intensity":
-        return f"{value:.1f}"
-    if unit == "int" or exact:
-        return f"{value:,}"
-    for size, suffix in _SCALES[unit]:
-        if abs(value) >= size:
-            return f"{value / size:.2f} {suffix}"
-    return f"{value} B" if unit == "bytes" else str(value)
+    return _FORMATTERS["int" if exact and unit in _EXACT else unit](value)
 
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
