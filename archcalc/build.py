@@ -8,7 +8,7 @@ from dataclasses import replace
 from .blocks import BLOCKS, Context, repeat_of
 from .errors import ArchcalcError
 from .ir import GraphBuilder, Network, BlockInfo, INPUT
-from .num import scale_channels
+from .num import make_divisible, scale_channels
 from .ops import Shape
 from .spec.model import LayerSpec, Spec
 
@@ -19,7 +19,8 @@ def _scaled(layer: LayerSpec, params: dict, spec: Spec) -> dict:
     if spec.fixed_width and width != 1.0:
         raise ArchcalcError(f"{spec.name} has no continuous width rule: {spec.fixed_width}",
                             source=spec.source, field="multipliers.width")
-    if layer.scale == "no" or width == 1.0 or (layer.scale == "up" and width < 1.0):
+    up = layer.scale == "up" or (spec.width_rule == "tfslim" and layer.kind == "linear")
+    if layer.scale == "no" or width == 1.0 or (up and width < 1.0):
         return params
     cls = BLOCKS[layer.kind]
     out = dict(params)
@@ -47,6 +48,25 @@ def input_shape(spec: Spec) -> Shape:
 
 def build(spec: Spec, fold_bn: bool = False) -> Network:
     """Expand every layer of ``spec`` into primitive ops with resolved shapes."""
+    ratios = None
+    if spec.width_rule == "tfslim" and spec.width != 1.0:
+        ratios = {}
+        _build(replace(spec, width=1.0), fold_bn, ratios)
+    return _build(spec, fold_bn, ratios)
+
+
+def _tfslim_exp(exp, cin, ratios: dict, index: int, spec: Spec):
+    """At α = 1, record block ``index``'s ``exp / in``; else its ``exp`` under TF-slim's rule."""
+    if spec.width == 1.0:
+        ratios[index] = exp / cin
+        return exp
+    return make_divisible(cin * ratios[index], spec.rounding)
+
+
+def _build(spec: Spec, fold_bn: bool, ratios: dict | None) -> Network:
+    """The build; ``ratios`` is ``None`` (torchvision's width rule), empty (to be filled, at
+    α = 1, with every block's ``exp / in``) or filled (TF-slim's rule: a block's ``exp`` is
+    ``make_divisible(in'·exp/in)`` of its scaled input ``in'``)."""
     ctx = Context(norm=spec.default("norm", "bn"), act=spec.default("act", "relu"), fold_bn=fold_bn)
     g = GraphBuilder(input_shape(spec))
     x = INPUT
@@ -59,14 +79,17 @@ def build(spec: Spec, fold_bn: bool = False) -> Network:
                 name = layer.name if n == 1 else f"{layer.name}{r}"
             else:
                 name = f"{layer.kind}{index}"
-            blk = repeat_of(BLOCKS[layer.kind](**params), r)
-            params = {k: getattr(blk, k) for k in params}
-            g.begin_block(BlockInfo(name, layer.kind, replace(layer, params=tuple(params.items()),
-                                                              repeat=1).text()))
             source, line, path = layer.where
             try:
                 if layer.input is not None and r == 0:
                     x = g.ref(layer.input)
+                if ratios is not None and params.get("exp") is not None:
+                    params["exp"] = _tfslim_exp(params["exp"], g.shape(x).c, ratios, index, spec)
+                blk = repeat_of(BLOCKS[layer.kind](**params), r)
+                params = {k: getattr(blk, k) for k in params}
+                g.begin_block(BlockInfo(name, layer.kind,
+                                        replace(layer, params=tuple(params.items()),
+                                                repeat=1).text()))
                 x = blk.expand(g, x, name, ctx)
             except ArchcalcError as exc:
                 raise exc.located(source=source, line=line, field=path) from None

@@ -129,7 +129,11 @@ def test_mobilenet_v2_last_conv_only_scales_up():
     assert (last(a), last(b)) == (1280, 1792)
 
 
-FINAL_MAP = {"vit_b_16": None, "squeezenet1_0": 13, "efficientnet_v2_s": 12}  # else 7×7
+# The last feature map's side (input / 32 at the builder's native resolution), else 7×7.
+FINAL_MAP = {"vit_b_16": None, "squeezenet1_0": 13, "efficientnet_v2_s": 12,
+             "efficientnet_b1": 8, "efficientnet_b2": 9, "efficientnet_b3": 10,
+             "efficientnet_b4": 12, "efficientnet_b5": 15, "efficientnet_b6": 17,
+             "efficientnet_b7": 19, "efficientnet_v2_m": 15, "efficientnet_v2_l": 15}
 
 
 def test_every_entry_reaches_its_final_map_and_1000_classes():

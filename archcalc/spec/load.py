@@ -24,11 +24,13 @@ KEY_ALIASES = {
 }
 LAYER_KEYS = ("name", "n", "scale", "input")
 TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "description",
-            "references")
+            "references", "variants")
+VARIANT_KEYS = ("description", "references", "input", "defaults", "multipliers", "layers")
 DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
 DEFAULT_INLINE_INPUT = (56, 56, 24)
 SCALE_CHOICES = ("yes", "no", "up")
-MULTIPLIER_KEYS = ("width", "resolution", "depth", "rounding", "fixed_width")
+MULTIPLIER_KEYS = ("width", "resolution", "depth", "rounding", "fixed_width", "rule")
+WIDTH_RULES = ("scale", "tfslim")
 
 
 class _Ctx:
@@ -244,14 +246,97 @@ def _defaults(raw, ctx: _Ctx) -> dict:
     return out
 
 
-def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
-    """Validate parsed file data into a :class:`Spec`."""
+def _check_keys(data: dict, allowed, ctx: _Ctx, path: str = "") -> None:
+    for key in data:
+        if key not in allowed:
+            raise ctx.error(field_path(path, str(key)),
+                            f"unknown key {key!r}{_suggest(str(key), allowed)}; "
+                            f"expected: {', '.join(allowed)}")
+
+
+def variant_names(data) -> list[str]:
+    """The names a spec file's ``variants:`` declares (none when it declares none)."""
+    variants = data.get("variants") if isinstance(data, dict) else None
+    return [str(name) for name in variants] if isinstance(variants, dict) else []
+
+
+def _block_key(entry: dict):
+    return next((k for k in entry if k not in LAYER_KEYS and k != "repeat"), None)
+
+
+def _layer_index(layers) -> dict[str, int]:
+    """Name -> index of the raw ``layers`` entries written as mappings with a name (beside or
+    inside the block key): the layers a variant can change."""
+    index = {}
+    for i, entry in enumerate(layers if isinstance(layers, list) else []):
+        body = entry.get(_block_key(entry)) if isinstance(entry, dict) else None
+        if isinstance(body, dict):
+            name = entry.get("name", body.get("name"))
+            if isinstance(name, str):
+                index[name] = i
+    return index
+
+
+def _variants(data: dict, ctx: _Ctx) -> dict:
+    """Check every variant's keys and layer names (so a typo fails whichever entry loads)."""
+    variants = _mapping(data.get("variants"), ctx, "variants")
+    names = _layer_index(data.get("layers"))
+    for vname, variant in variants.items():
+        vpath = field_path("variants", vname)
+        variant = _mapping(variant, ctx, vpath)
+        _check_keys(variant, VARIANT_KEYS, ctx, vpath)
+        changes = _mapping(variant.get("layers"), ctx, field_path(vpath, "layers"))
+        for lname, params in changes.items():
+            lpath = field_path(field_path(vpath, "layers"), lname)
+            if lname not in names:
+                raise ctx.error(lpath, f"no named layer {lname!r} written as a mapping"
+                                       f"{_suggest(str(lname), names)}")
+            _mapping(params, ctx, lpath)
+    return variants
+
+
+def _apply_variant(data: dict, lines: dict[str, int], name: str, ctx: _Ctx):
+    """Variant ``name`` of a spec: its ``input``, ``description`` and ``references`` replace
+    the base's, its ``defaults`` and ``multipliers`` update them, and its ``layers:``
+    (``{layer name: {key: value}}``) change parameters of named layers.  Returns the merged
+    data and a line map in which the variant's fields point at the variant's lines."""
+    variants = _variants(data, ctx)
+    if name not in variants:
+        raise ctx.error("variants", f"no variant {name!r}; variants: {', '.join(variants)}")
+    variant, prefix = variants[name] or {}, f"variants.{name}."
+    merged = {k: v for k, v in data.items() if k != "variants"}
+    merged["name"] = name
+    moved = {k[len(prefix):]: v for k, v in lines.items() if k.startswith(prefix)}
+    for key in ("input", "description", "references"):
+        if key in variant:
+            merged[key] = variant[key]
+    for key in ("defaults", "multipliers"):
+        if key in variant:
+            merged[key] = {**_mapping(data.get(key), ctx, key),
+                           **_mapping(variant[key], ctx, prefix + key)}
+    layers = list(merged["layers"])
+    index = _layer_index(layers)
+    for lname, params in (variant.get("layers") or {}).items():
+        i = index[lname]
+        kind = _block_key(layers[i])
+        layers[i] = {**layers[i], kind: {**layers[i][kind], **params}}
+        for key in params:
+            moved[f"layers[{i}].{kind}.{key}"] = moved.pop(f"layers.{lname}.{key}", None)
+    merged["layers"] = layers
+    return merged, {**lines, **{k: v for k, v in moved.items() if v is not None}}
+
+
+def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None = None) -> Spec:
+    """Validate parsed file data into a :class:`Spec`: the file's own network, or the one of
+    its ``variants:`` named ``variant``."""
     ctx = _Ctx(source, lines)
     data = _mapping(data, ctx, "")
-    for key in data:
-        if key not in TOP_KEYS:
-            raise ctx.error(str(key), f"unknown key {key!r}{_suggest(str(key), TOP_KEYS)}; "
-                                      f"expected: {', '.join(TOP_KEYS)}")
+    _check_keys(data, TOP_KEYS, ctx)
+    if variant is None:
+        _variants(data, ctx)
+    else:
+        data, lines = _apply_variant(data, lines, variant, ctx)
+        ctx = _Ctx(source, lines)
     version = data.get("archcalc", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ctx.error("archcalc", f"unsupported format version {version!r} "
@@ -275,6 +360,8 @@ def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
                             "multipliers.rounding")
     depth = _check_value(mult.get("depth", 1.0), "float", {"minimum": 0}, ctx, "multipliers.depth")
     fixed = _check_value(mult.get("fixed_width", ""), "str", {}, ctx, "multipliers.fixed_width")
+    rule = _check_value(mult.get("rule", "scale"), "str", {"choices": WIDTH_RULES}, ctx,
+                        "multipliers.rule")
     if not width or not res or not depth:
         raise ctx.error("multipliers", "multipliers must be positive")
     name = str(data.get("name", os.path.splitext(os.path.basename(source))[0]))
@@ -285,7 +372,8 @@ def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
     return Spec(name=name, input=_input(data["input"], ctx),
                 layers=tuple(_layer(e, i, ctx, block_defaults) for i, e in enumerate(layers)),
                 defaults=tuple(defaults.items()), width=float(width), resolution=float(res),
-                depth=float(depth), fixed_width=fixed, rounding=rounding, source=source, description=description,
+                depth=float(depth), fixed_width=fixed, rounding=rounding, width_rule=rule,
+                source=source, description=description,
                 references=tuple(refs) if isinstance(refs, list) else (str(refs),))
 
 
@@ -308,11 +396,11 @@ def load_spec(ref: "str | os.PathLike | Spec", input_hwc=None) -> Spec:
         return ref
     ref = os.fspath(ref)
     if ref.startswith("zoo:"):
-        from ..zoo import zoo_path
+        from ..zoo import zoo_entry
 
-        path = zoo_path(ref[4:])
+        path, variant = zoo_entry(ref[4:])
         data, lines = read_spec_file(str(path))
-        return spec_from_data(data, ref, lines)
+        return spec_from_data(data, ref, lines, variant)
     if not os.path.exists(ref) and looks_inline(ref):
         return spec_from_inline(ref, input_hwc)
     data, lines = read_spec_file(ref)

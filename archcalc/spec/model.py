@@ -38,7 +38,10 @@ class LayerSpec:
 class Spec:
     """A whole network spec.  ``input`` is ``(H, W, C)`` as the papers write it, or
     ``(tokens, dim)``.  ``fixed_width``, when set, says why the network has no continuous
-    width rule (and width multipliers are refused)."""
+    width rule (and width multipliers are refused).  ``width_rule`` says how α applies:
+    ``scale`` (every channel field times α, rounded: torchvision's rule) or ``tfslim`` (the
+    TF-slim reference's: an ``exp`` follows the scaled input, ``make_divisible(in'·exp/in)``,
+    and the layers after pooling keep their width below α = 1)."""
 
     name: str
     input: tuple[int, ...]
@@ -49,6 +52,7 @@ class Spec:
     depth: float = 1.0
     fixed_width: str = ""
     rounding: int = 8
+    width_rule: str = "scale"
     source: str = "<spec>"
     description: str = ""
     references: tuple[str, ...] = field(default=())
