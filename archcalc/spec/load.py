@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import replace
 
 from ..blocks import ACT_CHOICES, ALIASES, BLOCKS, NORMS, REQUIRED, block_fields
@@ -23,7 +24,7 @@ KEY_ALIASES = {
 }
 LAYER_KEYS = ("name", "n", "scale", "input")
 TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "description",
-            "references")
+            "references", "extends", "vars")
 DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
 DEFAULT_INLINE_INPUT = (56, 56, 24)
 SCALE_CHOICES = ("yes", "no", "up")
@@ -235,14 +236,70 @@ def _defaults(raw, ctx: _Ctx) -> dict:
     return out
 
 
+def _read_ref(ref: str, source: str):
+    """(data, lines) of a spec file or ``zoo:NAME``; a path is relative to ``source``'s folder."""
+    if ref.startswith("zoo:"):
+        from ..zoo import zoo_path
+
+        return read_spec_file(str(zoo_path(ref[4:])))
+    folder = "" if source.startswith("zoo:") else os.path.dirname(source)
+    return read_spec_file(os.path.join(folder, ref))
+
+
+def _extended(data: dict, ctx: _Ctx, seen: tuple = ()) -> dict:
+    """The spec ``data`` on top of the spec it ``extends`` (a file or ``zoo:NAME``): its own
+    top-level keys replace the base's, its ``vars`` are merged into the base's."""
+    ref = data.get("extends")
+    if ref is None:
+        return data
+    if not isinstance(ref, str) or ref in seen:
+        raise ctx.error("extends", f"expected a spec file or zoo:NAME (not extending itself), "
+                                   f"got {ref!r}")
+    base, _ = _read_ref(ref, ctx.source)
+    base = _extended(_mapping(base, _Ctx(ref, {}), ""), _Ctx(ref, {}), seen + (ref,))
+    merged = {**base, **{k: v for k, v in data.items() if k != "extends"}}
+    merged["vars"] = {**_mapping(base.get("vars"), ctx, "vars"),
+                      **_mapping(data.get("vars"), ctx, "vars")}
+    return merged
+
+
+VAR_REF = re.compile(r"\$([A-Za-z_]\w*)(?:\.(\d+))?")
+
+
+def _substituted(value, variables: dict, ctx: _Ctx, path: str):
+    """``value`` with every string ``$NAME`` replaced by that variable's value, and ``$NAME.i``
+    by item ``i`` of a list, counted from 1 as papers number their stages."""
+    if isinstance(value, dict):
+        return {k: _substituted(v, variables, ctx, field_path(path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substituted(v, variables, ctx, field_path(path, i)) for i, v in enumerate(value)]
+    match = VAR_REF.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    name, index = match.group(1), match.group(2)
+    if name not in variables:
+        raise ctx.error(path, f"unknown variable ${name}{_suggest(name, variables)}; "
+                              f"vars: {', '.join(variables) or 'none'}")
+    found = variables[name]
+    if index is None:
+        return found
+    if not isinstance(found, list) or not 1 <= int(index) <= len(found):
+        raise ctx.error(path, f"${name} has no item {index} (its value: {found!r})")
+    return found[int(index) - 1]
+
+
 def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
-    """Validate parsed file data into a :class:`Spec`."""
+    """Validate parsed file data into a :class:`Spec`: the spec it ``extends`` first, then
+    its ``vars`` substituted."""
     ctx = _Ctx(source, lines)
     data = _mapping(data, ctx, "")
     for key in data:
         if key not in TOP_KEYS:
             raise ctx.error(str(key), f"unknown key {key!r}{_suggest(str(key), TOP_KEYS)}; "
                                       f"expected: {', '.join(TOP_KEYS)}")
+    data = _extended(data, ctx)
+    variables = _mapping(data.get("vars"), ctx, "vars")
+    data = {k: v if k == "vars" else _substituted(v, variables, ctx, k) for k, v in data.items()}
     version = data.get("archcalc", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ctx.error("archcalc", f"unsupported format version {version!r} "
