@@ -62,7 +62,8 @@ def build(spec: Spec, fold_bn: bool = False) -> Network:
             blk = repeat_of(BLOCKS[layer.kind](**params), r)
             params = {k: getattr(blk, k) for k in params}
             g.begin_block(BlockInfo(name, layer.kind, replace(layer, params=tuple(params.items()),
-                                                              repeat=1).text()))
+                                                              repeat=1).text(),
+                                    layer.train_only))
             source, line, path = layer.where
             try:
                 if layer.input is not None and r == 0:

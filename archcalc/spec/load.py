@@ -22,7 +22,7 @@ KEY_ALIASES = {
     "padding": "p", "expand": "t", "expansion": "t", "expand_ratio": "t", "expanded": "exp",
     "out_channels": "out", "channels": "out", "ratio": "r", "repeat": "n",
 }
-LAYER_KEYS = ("name", "n", "scale", "input")
+LAYER_KEYS = ("name", "n", "scale", "input", "train_only")
 TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "description",
             "references", "extends", "vars")
 DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
@@ -183,8 +183,10 @@ def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
     if source is not None:
         _check_value(source, "str", {}, ctx, field_path(path, "input"))
     stage = "n" in extras or "repeat" in extras
+    train_only = _check_value(extras.get("train_only", False), "bool", {}, ctx,
+                              field_path(path, "train_only"))
     return LayerSpec(kind, params, repeat, name, scale, source, (ctx.source, ctx.line(path), path),
-                     stage)
+                     stage, train_only)
 
 
 def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, ...]:
