@@ -227,10 +227,13 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
     records = []
     for node, (read, written), elements in zip(net.nodes, moved, live):
         cost = op_cost(node.op, node.in_shapes, node.out_shape, batch)
+        if node.train_only:  # its parameters exist; at inference it neither runs nor is read
+            cost, elements = Cost(params=cost.params), 0
         records.append(LayerRecord(
             node.name, node.block, node.op.kind, node.op.category,
             node.in_shapes[0], node.out_shape, cost,
-            width * (read + cost.params), width * written, width * elements))
+            width * (read + (0 if node.train_only else cost.params)), width * written,
+            width * elements))
     peak, at = peak_activations(net, live, batch)
     return Analysis(net.name, net, tuple(records), dtype, batch, memory, width * peak, at,
                     spec_text, description)

@@ -917,3 +917,139 @@ class Inception:
         b4 = g.add(f"{name}.branch4.pool", Pool2d("max", 3, 1, 1, ceil=True), x)
         b4 = conv_unit(g, b4, f"{name}.branch4.proj", ctx, self.pool_proj, 1, act=act)
         return g.add(f"{name}.concat", Concat(), b1, b2, b3, b4)
+
+
+# ---- Inception v3 (Szegedy et al. 2016, Table 1 and Figures 5, 6, 7, 10), every conv without
+# bias + BN + act ("BasicConv2d"), widths as torchvision builds them ----
+
+def _chain(g, x, name: str, ctx: Context, act: str, *convs) -> str:
+    """Convs in sequence, each ``(suffix, out, k, s, p)`` (``p`` None: "same" padding)."""
+    for suffix, out, k, s, p in convs:
+        x = conv_unit(g, x, f"{name}.{suffix}", ctx, out, k, s, act=act, p=p)
+    return x
+
+
+def _pool_branch(g, x, name: str, ctx: Context, act: str, out) -> str:
+    """3×3 stride-1 average pool → 1×1 projection."""
+    y = g.add(f"{name}.branch_pool.pool", Pool2d("avg", 3, 1, 1), x)
+    return conv_unit(g, y, f"{name}.branch_pool", ctx, out, 1, act=act)
+
+
+@block("inception_a")
+@dataclass(frozen=True)
+class InceptionA:
+    """Inception v3 module of Figure 5 (35×35 grid): 1×1 (64); 1×1 (48) → 5×5 (64); 1×1 (64)
+    → 3×3 (96) → 3×3 (96); 3×3 average pool → 1×1 (``pool``); concatenated.  (torchvision
+    keeps a 5×5 where the paper's Figure 5 factorises it into two 3×3.)"""
+
+    pool: int = param(REQUIRED)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        b1 = _chain(g, x, name, ctx, act, ("branch1x1", 64, 1, 1, None))
+        b2 = _chain(g, x, name, ctx, act, ("branch5x5_1", 48, 1, 1, None),
+                    ("branch5x5_2", 64, 5, 1, None))
+        b3 = _chain(g, x, name, ctx, act, ("branch3x3dbl_1", 64, 1, 1, None),
+                    ("branch3x3dbl_2", 96, 3, 1, None), ("branch3x3dbl_3", 96, 3, 1, None))
+        b4 = _pool_branch(g, x, name, ctx, act, self.pool)
+        return g.add(f"{name}.concat", Concat(), b1, b2, b3, b4)
+
+
+@block("inception_b")
+@dataclass(frozen=True)
+class InceptionB:
+    """Inception v3 grid reduction 35×35 → 17×17 (Figure 10): 3×3/2 (384); 1×1 (64) → 3×3
+    (96) → 3×3/2 (96); 3×3/2 max pool; concatenated."""
+
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        b1 = _chain(g, x, name, ctx, act, ("branch3x3", 384, 3, 2, 0))
+        b2 = _chain(g, x, name, ctx, act, ("branch3x3dbl_1", 64, 1, 1, None),
+                    ("branch3x3dbl_2", 96, 3, 1, None), ("branch3x3dbl_3", 96, 3, 2, 0))
+        b3 = g.add(f"{name}.branch_pool", Pool2d("max", 3, 2), x)
+        return g.add(f"{name}.concat", Concat(), b1, b2, b3)
+
+
+@block("inception_c")
+@dataclass(frozen=True)
+class InceptionC:
+    """Inception v3 module of Figure 6 (17×17 grid, n = 7): 1×1 (192); 1×1 (``c7``) → 1×7 →
+    7×1 (192); 1×1 (``c7``) → 7×1 → 1×7 → 7×1 → 1×7 (192); 3×3 average pool → 1×1 (192);
+    concatenated."""
+
+    c7: int = param(REQUIRED)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act, c7 = self.act or ctx.act, self.c7
+        b1 = _chain(g, x, name, ctx, act, ("branch1x1", 192, 1, 1, None))
+        b2 = _chain(g, x, name, ctx, act, ("branch7x7_1", c7, 1, 1, None),
+                    ("branch7x7_2", c7, (1, 7), 1, None), ("branch7x7_3", 192, (7, 1), 1, None))
+        b3 = _chain(g, x, name, ctx, act, ("branch7x7dbl_1", c7, 1, 1, None),
+                    ("branch7x7dbl_2", c7, (7, 1), 1, None), ("branch7x7dbl_3", c7, (1, 7), 1, None),
+                    ("branch7x7dbl_4", c7, (7, 1), 1, None), ("branch7x7dbl_5", 192, (1, 7), 1, None))
+        b4 = _pool_branch(g, x, name, ctx, act, 192)
+        return g.add(f"{name}.concat", Concat(), b1, b2, b3, b4)
+
+
+@block("inception_d")
+@dataclass(frozen=True)
+class InceptionD:
+    """Inception v3 grid reduction 17×17 → 8×8 (Figure 10): 1×1 (192) → 3×3/2 (320); 1×1
+    (192) → 1×7 → 7×1 → 3×3/2 (192); 3×3/2 max pool; concatenated."""
+
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        b1 = _chain(g, x, name, ctx, act, ("branch3x3_1", 192, 1, 1, None),
+                    ("branch3x3_2", 320, 3, 2, 0))
+        b2 = _chain(g, x, name, ctx, act, ("branch7x7x3_1", 192, 1, 1, None),
+                    ("branch7x7x3_2", 192, (1, 7), 1, None), ("branch7x7x3_3", 192, (7, 1), 1, None),
+                    ("branch7x7x3_4", 192, 3, 2, 0))
+        b3 = g.add(f"{name}.branch_pool", Pool2d("max", 3, 2), x)
+        return g.add(f"{name}.concat", Concat(), b1, b2, b3)
+
+
+@block("inception_e")
+@dataclass(frozen=True)
+class InceptionE:
+    """Inception v3 module of Figure 7 (8×8 grid, expanded filter banks): 1×1 (320); 1×1
+    (384) → [1×3, 3×1] (384 each); 1×1 (448) → 3×3 (384) → [1×3, 3×1] (384 each); 3×3 average
+    pool → 1×1 (192); concatenated (2048 channels)."""
+
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        b1 = _chain(g, x, name, ctx, act, ("branch1x1", 320, 1, 1, None))
+        y = _chain(g, x, name, ctx, act, ("branch3x3_1", 384, 1, 1, None))
+        b2 = [_chain(g, y, name, ctx, act, (f"branch3x3_2{s}", 384, k, 1, None))
+              for s, k in (("a", (1, 3)), ("b", (3, 1)))]
+        y = _chain(g, x, name, ctx, act, ("branch3x3dbl_1", 448, 1, 1, None),
+                   ("branch3x3dbl_2", 384, 3, 1, None))
+        b3 = [_chain(g, y, name, ctx, act, (f"branch3x3dbl_3{s}", 384, k, 1, None))
+              for s, k in (("a", (1, 3)), ("b", (3, 1)))]
+        b4 = _pool_branch(g, x, name, ctx, act, 192)
+        return g.add(f"{name}.concat", Concat(), b1, *b2, *b3, b4)
+
+
+@block("inception_aux")
+@dataclass(frozen=True)
+class InceptionAux:
+    """Inception v3's auxiliary classifier on the 17×17 grid (§4, Figure 8): 5×5/3 average
+    pool, 1×1 conv (128), 5×5 conv (768), global pool, linear to ``classes``.  It runs in
+    training only: give its layer ``train_only: true``."""
+
+    classes: int = param(1000)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        y = g.add(f"{name}.pool", Pool2d("avg", 5, 3), x)
+        y = _chain(g, y, name, ctx, act, ("conv0", 128, 1, 1, None), ("conv1", 768, 5, 1, 0))
+        y = g.add(f"{name}.avgpool", AdaptivePool2d(), y)
+        return g.add(f"{name}.fc", Linear(g.shape(y).c, self.classes), y)

@@ -89,7 +89,7 @@ def _build(spec: Spec, fold_bn: bool, ratios: dict | None) -> Network:
                 params = {k: getattr(blk, k) for k in params}
                 g.begin_block(BlockInfo(name, layer.kind,
                                         replace(layer, params=tuple(params.items()),
-                                                repeat=1).text()))
+                                                repeat=1).text(), layer.train_only))
                 x = blk.expand(g, x, name, ctx)
             except ArchcalcError as exc:
                 raise exc.located(source=source, line=line, field=path) from None

@@ -17,21 +17,27 @@ INPUT = "input"
 
 @dataclass(frozen=True)
 class Node:
+    """One op; ``train_only``: it runs in training only (its params count, its inference
+    cost is zero and no inference tensor depends on it)."""
+
     name: str
     block: str
     op: object
     inputs: tuple[str, ...]
     in_shapes: tuple[Shape, ...]
     out_shape: Shape
+    train_only: bool = False
 
 
 @dataclass(frozen=True)
 class BlockInfo:
-    """A block of the spec: its name, kind (``ir``, ``dwsep`` ...) and spec text."""
+    """A block of the spec: its name, kind (``ir``, ``dwsep`` ...), spec text and whether it
+    runs in training only."""
 
     name: str
     kind: str
     text: str
+    train_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,18 @@ class Network:
     blocks: tuple[BlockInfo, ...]
 
     @property
+    def inference_nodes(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if not n.train_only)
+
+    @property
     def output(self) -> str:
-        return self.nodes[-1].name if self.nodes else INPUT
+        nodes = self.inference_nodes
+        return nodes[-1].name if nodes else INPUT
 
     @property
     def output_shape(self) -> Shape:
-        return self.nodes[-1].out_shape if self.nodes else self.input_shape
+        nodes = self.inference_nodes
+        return nodes[-1].out_shape if nodes else self.input_shape
 
     def consumers(self) -> dict[str, list[int]]:
         """Tensor name -> indices of the nodes that read it."""
@@ -69,10 +81,12 @@ class GraphBuilder:
         self._blocks: list[BlockInfo] = []
         self._outputs: dict[str, str] = {INPUT: INPUT}
         self.block = ""
+        self.train_only = False
+        self._train_only: dict[str, bool] = {}
 
     def begin_block(self, info: BlockInfo) -> None:
         self._blocks.append(info)
-        self.block = info.name
+        self.block, self.train_only = info.name, info.train_only
 
     def end_block(self, output: str) -> None:
         """Record the current block's output tensor, for later references by block name."""
@@ -94,7 +108,12 @@ class GraphBuilder:
             raise ArchcalcError(f"duplicate layer name {name!r}", field="name")
         in_shapes = tuple(self._shapes[t] for t in inputs)
         out = op.out_shape(*in_shapes)
-        self._nodes.append(Node(name, self.block, op, tuple(inputs), in_shapes, out))
+        if not self.train_only and any(self._train_only.get(t) for t in inputs):
+            raise ArchcalcError(f"layer {name!r} reads a train_only layer's output; only "
+                                f"train_only layers may", field="input")
+        self._nodes.append(Node(name, self.block, op, tuple(inputs), in_shapes, out,
+                                self.train_only))
+        self._train_only[name] = self.train_only
         self._shapes[name] = out
         return name
 

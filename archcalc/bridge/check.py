@@ -100,12 +100,13 @@ def cross_check(analysis: Analysis) -> CheckResult:
     rows = []
     for node, r in zip(net.nodes, analysis.records):
         leaf = model.get_submodule(r.name)
-        fv_expected, note = FVCORE(node.op, r, analysis.batch)
+        fv_expected, note = ((None, "training only: not run at inference") if node.train_only
+                             else FVCORE(node.op, r, analysis.batch))
         rows.append(CheckRow(
             layer=r.name, op=r.category, params=r.params,
             numel=sum(p.numel() for p in leaf.parameters()),
             fvcore_expected=fv_expected, fvcore=int(by_module.get(r.name, 0)),
-            torch_expected=FLOP_COUNTER(node.op, r, analysis.batch)[0],
+            torch_expected=0 if node.train_only else FLOP_COUNTER(node.op, r, analysis.batch)[0],
             torch=int(sum(counts.get(f"{prefix}.{r.name}", {}).values())),
             note=note))
     return CheckResult(analysis.name, tuple(rows), int(fv.total()),

@@ -11,6 +11,7 @@ never skipped.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -391,6 +392,40 @@ def _hooked(module: nn.Module, x, name: str) -> Network:
     return Network(name, _shape(x), tuple(nodes), tuple(blocks.values()))
 
 
+def _training_only(module: nn.Module, x, called: set[str]) -> tuple[Node, ...]:
+    """Leaf modules that hold parameters yet never run at inference (an auxiliary classifier),
+    with the leaves around them, as training-only nodes: their shapes come from hooks on a
+    training-mode forward of a copy (batch 2, so batch norm has statistics to take)."""
+    import copy
+
+    def hidden(path: str) -> bool:
+        return path not in called and not any(path.startswith(c + ".") for c in called)
+
+    leaves = {n: m for n, m in module.named_modules()
+              if n and not list(m.children()) and hidden(n)}
+    if not any(p.numel() for m in leaves.values() for p in m.parameters()):
+        return ()
+    twin = copy.deepcopy(module).train()
+    twins = dict(twin.named_modules())
+    calls = []
+    hooks = [twins[n].register_forward_hook(
+        lambda m, i, o, n=n: calls.append((n, leaves[n], i[0], o))) for n in leaves]
+    try:
+        with torch.no_grad():
+            twin(torch.zeros(2, *x.shape[1:]))
+    finally:
+        for h in hooks:
+            h.remove()
+    nodes, previous = [], INPUT
+    for path, m, inp, out in calls:
+        op = module_op(m)
+        if op is not None:
+            block = path.rsplit(".", 1)[0] if "." in path else path
+            nodes.append(Node(path, block, op, (previous,), (_shape(inp),), _shape(out), True))
+            previous = path
+    return tuple(nodes)
+
+
 def network_from_module(module: nn.Module, input_hwc, name: str | None = None
                         ) -> tuple[Network, str]:
     """The IR of ``module`` on a zero input of ``(H, W, C)`` (or ``(tokens, dim)``), and how
@@ -405,4 +440,9 @@ def network_from_module(module: nn.Module, input_hwc, name: str | None = None
         raise
     except Exception:  # noqa: BLE001 - fx raises many kinds; hooks still see the leaves
         return _hooked(module, x, name), "hooks"
-    return _Importer(gm, shape).run(name), "fx"
+    net = _Importer(gm, shape).run(name)
+    extra = _training_only(module, x, {n.target for n in gm.graph.nodes
+                                       if n.op in ("call_module", "get_attr")})
+    blocks = {n.block: BlockInfo(n.block, "torch", n.block, True) for n in extra}
+    return replace(net, nodes=net.nodes + extra,
+                   blocks=net.blocks + tuple(blocks.values())), "fx"

@@ -384,11 +384,13 @@ def _identity(op, node):
 
 
 class SpecModule(nn.Module):
-    """Runs the IR's nodes in order; ``self.<block>.<...>.<leaf>`` holds each node's module."""
+    """Runs the IR's nodes in order; ``self.<block>.<...>.<leaf>`` holds each node's module.
+    Training-only nodes (an auxiliary classifier) hold their parameters but run only in
+    training mode, as torchvision's Inception3 runs its ``AuxLogits``."""
 
     def __init__(self, net: Network):
         super().__init__()
-        self.wiring: list[tuple[str, tuple[str, ...]]] = []
+        self.wiring: list[tuple[str, tuple[str, ...], bool]] = []
         for node in net.nodes:
             parent = self
             *path, leaf = node.name.split(".")
@@ -397,13 +399,14 @@ class SpecModule(nn.Module):
                     parent.add_module(part, nn.Module())
                 parent = getattr(parent, part)
             parent.add_module(leaf, BUILDERS(node.op, node))
-            self.wiring.append((node.name, node.inputs))
+            self.wiring.append((node.name, node.inputs, node.train_only))
         self.output_name = net.output
 
     def forward(self, x):
         env = {INPUT: x}
-        for name, inputs in self.wiring:
-            env[name] = self.get_submodule(name)(*(env[t] for t in inputs))
+        for name, inputs, train_only in self.wiring:
+            if self.training or not train_only:
+                env[name] = self.get_submodule(name)(*(env[t] for t in inputs))
         return env[self.output_name]
 
 

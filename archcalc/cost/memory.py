@@ -31,7 +31,7 @@ def traffic(net: Network, policy: str, batch=1) -> list[tuple[object, object]]:
     consumers = net.consumers()
     out = []
     for node in net.nodes:
-        if is_view(node.op):
+        if is_view(node.op) or node.train_only:
             out.append((0, 0))
             continue
         read = 0
@@ -48,11 +48,14 @@ def live_profile(net: Network, batch=1) -> list:
     """Live activation elements while each node runs, in one pass over birth/death events.
 
     A tensor lives from its producer to its last reader (the network output to the end);
-    views share their source's storage, the network input is live from the start."""
+    views share their source's storage, the network input is live from the start; training-only
+    nodes do not run."""
     roots = _roots(net)
     n = len(net.nodes)
     last = {INPUT: 0}
     for i, node in enumerate(net.nodes):
+        if node.train_only:
+            continue
         last.setdefault(roots[node.name], i)
         for t in node.inputs:
             last[roots[t]] = max(last[roots[t]], i)
@@ -61,7 +64,7 @@ def live_profile(net: Network, batch=1) -> list:
     delta[0] += net.input_shape.numel
     delta[last[INPUT] + 1] -= net.input_shape.numel
     for i, node in enumerate(net.nodes):
-        if not is_view(node.op):
+        if not is_view(node.op) and not node.train_only:
             delta[i] += node.out_shape.numel
             delta[last[node.name] + 1] -= node.out_shape.numel
     live, running = [], 0

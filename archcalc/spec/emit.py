@@ -142,6 +142,8 @@ def spec_data(net: Network) -> dict:
         params["name"] = name
         if main != previous:
             params["input"] = names[main]
+        if node.train_only:
+            params["train_only"] = True
         layers.append({kind: params})
         names[node.name], previous = name, node.name
     s = net.input_shape

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import unicodedata
 from dataclasses import replace
 
@@ -22,10 +23,11 @@ KEY_ALIASES = {
     "padding": "p", "expand": "t", "expansion": "t", "expand_ratio": "t", "expanded": "exp",
     "out_channels": "out", "channels": "out", "ratio": "r", "repeat": "n",
 }
-LAYER_KEYS = ("name", "n", "scale", "input")
+LAYER_KEYS = ("name", "n", "scale", "input", "train_only")
 TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "description",
-            "references", "variants")
-VARIANT_KEYS = ("description", "references", "input", "defaults", "multipliers", "layers")
+            "references", "vars", "variants")
+VARIANT_KEYS = ("description", "references", "input", "defaults", "multipliers", "vars",
+                "layers")
 DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
 DEFAULT_INLINE_INPUT = (56, 56, 24)
 SCALE_CHOICES = ("yes", "no", "up")
@@ -193,8 +195,10 @@ def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
     if source is not None:
         _check_value(source, "str", {}, ctx, field_path(path, "input"))
     stage = "n" in extras or "repeat" in extras
+    train_only = _check_value(extras.get("train_only", False), "bool", {}, ctx,
+                              field_path(path, "train_only"))
     return LayerSpec(kind, params, repeat, name, scale, source, (ctx.source, ctx.line(path), path),
-                     stage)
+                     stage, train_only)
 
 
 def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, ...]:
@@ -297,7 +301,7 @@ def _variants(data: dict, ctx: _Ctx) -> dict:
 
 def _apply_variant(data: dict, lines: dict[str, int], name: str, ctx: _Ctx):
     """Variant ``name`` of a spec: its ``input``, ``description`` and ``references`` replace
-    the base's, its ``defaults`` and ``multipliers`` update them, and its ``layers:``
+    the base's, its ``defaults``, ``multipliers`` and ``vars`` update them, and its ``layers:``
     (``{layer name: {key: value}}``) change parameters of named layers.  Returns the merged
     data and a line map in which the variant's fields point at the variant's lines."""
     variants = _variants(data, ctx)
@@ -310,7 +314,7 @@ def _apply_variant(data: dict, lines: dict[str, int], name: str, ctx: _Ctx):
     for key in ("input", "description", "references"):
         if key in variant:
             merged[key] = variant[key]
-    for key in ("defaults", "multipliers"):
+    for key in ("defaults", "multipliers", "vars"):
         if key in variant:
             merged[key] = {**_mapping(data.get(key), ctx, key),
                            **_mapping(variant[key], ctx, prefix + key)}
@@ -326,9 +330,34 @@ def _apply_variant(data: dict, lines: dict[str, int], name: str, ctx: _Ctx):
     return merged, {**lines, **{k: v for k, v in moved.items() if v is not None}}
 
 
+VAR_REF = re.compile(r"\$([A-Za-z_]\w*)(?:\.(\d+))?")
+
+
+def _substituted(value, variables: dict, ctx: _Ctx, path: str):
+    """``value`` with every string ``$NAME`` replaced by that variable's value, and ``$NAME.i``
+    by item ``i`` of a list, counted from 1 as papers number their stages."""
+    if isinstance(value, dict):
+        return {k: _substituted(v, variables, ctx, field_path(path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substituted(v, variables, ctx, field_path(path, i)) for i, v in enumerate(value)]
+    match = VAR_REF.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    name, index = match.group(1), match.group(2)
+    if name not in variables:
+        raise ctx.error(path, f"unknown variable ${name}{_suggest(name, variables)}; "
+                              f"vars: {', '.join(variables) or 'none'}")
+    found = variables[name]
+    if index is None:
+        return found
+    if not isinstance(found, list) or not 1 <= int(index) <= len(found):
+        raise ctx.error(path, f"${name} has no item {index} (its value: {found!r})")
+    return found[int(index) - 1]
+
+
 def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None = None) -> Spec:
     """Validate parsed file data into a :class:`Spec`: the file's own network, or the one of
-    its ``variants:`` named ``variant``."""
+    its ``variants:`` named ``variant``, with its ``vars`` substituted."""
     ctx = _Ctx(source, lines)
     data = _mapping(data, ctx, "")
     _check_keys(data, TOP_KEYS, ctx)
@@ -337,6 +366,8 @@ def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None
     else:
         data, lines = _apply_variant(data, lines, variant, ctx)
         ctx = _Ctx(source, lines)
+    variables = _mapping(data.get("vars"), ctx, "vars")
+    data = {k: v if k == "vars" else _substituted(v, variables, ctx, k) for k, v in data.items()}
     version = data.get("archcalc", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ctx.error("archcalc", f"unsupported format version {version!r} "

@@ -16,8 +16,9 @@ class LayerSpec:
     (fixed, e.g. a classifier) or ``up`` (only when α > 1, MobileNetV2's last conv).
     ``stage`` is true when the spec wrote ``n:``: the depth multiplier scales its repeats.
     ``input`` names an earlier layer whose output this layer reads instead of the previous
-    layer's (``input`` itself: the network input).  ``where`` is ``(source, line, field
-    path)`` for error messages.
+    layer's (``input`` itself: the network input).  ``train_only`` marks a branch that runs in
+    training only (an auxiliary classifier): its parameters count, its inference cost is zero.
+    ``where`` is ``(source, line, field path)`` for error messages.
     """
 
     kind: str
@@ -28,10 +29,12 @@ class LayerSpec:
     input: str | None = None
     where: tuple = (None, None, None)
     stage: bool = False
+    train_only: bool = False
 
     def text(self) -> str:
         args = ",".join(f"{k}={v}" for k, v in self.params)
-        return f"{self.kind}({args})" + (f"×{self.repeat}" if self.repeat != 1 else "")
+        return (f"{self.kind}({args})" + (f"×{self.repeat}" if self.repeat != 1 else "")
+                + (" train_only" if self.train_only else ""))
 
 
 @dataclass(frozen=True)
