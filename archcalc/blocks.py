@@ -265,22 +265,29 @@ class BasicBlock:
 @block("bottleneck")
 @dataclass(frozen=True)
 class Bottleneck:
-    """ResNet bottleneck: 1×1 to ``mid`` (default out/4), 3×3, 1×1 to ``out``; each + BN,
-    act after the first two; shortcut, add, act.  The stride is on the 3×3 (``v1.5``,
-    torchvision's) or on the first 1×1 (``v1``, the paper's)."""
+    """ResNet bottleneck: 1×1 to ``mid``, 3×3 in ``cardinality`` groups, 1×1 to ``out``;
+    each + BN, act after the first two; shortcut, add, act.  ``mid`` defaults to
+    ``(out/4)·width_per_group/64·cardinality`` (torchvision's rule: out/4 for ResNet; ResNeXt
+    "32×4d" is cardinality 32, width_per_group 4; Wide ResNet-50-2 is width_per_group 128).
+    The stride is on the 3×3 (``v1.5``, torchvision's) or on the first 1×1 (``v1``, the
+    paper's)."""
 
     out: int = param(REQUIRED, channels=True)
     mid: int | None = param(None, channels=True)
     s: int = param(1)
+    cardinality: int = param(1)
+    width_per_group: int = param(64)
     act: str | None = param(None, choices=ACT_CHOICES)
     version: str = param("v1.5", choices=("v1", "v1.5"))
 
     def expand(self, g, x, name, ctx):
         act = self.act or ctx.act
-        mid = self.out // 4 if self.mid is None else self.mid
+        mid = self.mid
+        if mid is None:
+            mid = self.out // 4 * self.width_per_group // 64 * self.cardinality
         s1, s3 = (self.s, 1) if self.version == "v1" else (1, self.s)
         y = conv_unit(g, x, f"{name}.conv1", ctx, mid, 1, s1, act=act)
-        y = conv_unit(g, y, f"{name}.conv2", ctx, mid, 3, s3, act=act)
+        y = conv_unit(g, y, f"{name}.conv2", ctx, mid, 3, s3, groups=self.cardinality, act=act)
         y = conv_unit(g, y, f"{name}.conv3", ctx, self.out, 1)
         y = residual(g, _downsample(g, x, name, ctx, self.out, self.s), y, name)
         return g.add(f"{name}.act", Activation(act), y)

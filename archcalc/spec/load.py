@@ -23,7 +23,8 @@ KEY_ALIASES = {
 }
 LAYER_KEYS = ("name", "n", "scale", "input")
 TOP_KEYS = ("archcalc", "name", "input", "defaults", "multipliers", "layers", "description",
-            "references")
+            "references", "variants")
+VARIANT_KEYS = ("description", "references", "defaults", "repeats")
 DEFAULT_KEYS = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES)}
 DEFAULT_INLINE_INPUT = (56, 56, 24)
 SCALE_CHOICES = ("yes", "no", "up")
@@ -218,12 +219,12 @@ def _mapping(data, ctx: _Ctx, path: str) -> dict:
     return data
 
 
-def _defaults(raw, ctx: _Ctx) -> dict:
-    raw = _mapping(raw, ctx, "defaults")
+def _defaults(raw, ctx: _Ctx, where: str = "defaults") -> dict:
+    raw = _mapping(raw, ctx, where)
     block_keys = {f.name: f for kind in BLOCKS for f in block_fields(kind)}
     out = {}
     for key, value in raw.items():
-        path = field_path("defaults", key)
+        path = field_path(where, key)
         if key in DEFAULT_KEYS:
             out[key] = _check_value(value, "str", {"choices": DEFAULT_KEYS[key]}, ctx, path)
         elif key in block_keys:
@@ -235,14 +236,47 @@ def _defaults(raw, ctx: _Ctx) -> dict:
     return out
 
 
-def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
-    """Validate parsed file data into a :class:`Spec`."""
+def _variant(data: dict, variant: str | None, ctx: _Ctx) -> tuple[dict, str, dict]:
+    """The overrides of ``variant`` of a family file (``variants:``), checked: the data with
+    its name, description and references replaced, the path of its overrides, and those."""
+    variants = _mapping(data.get("variants"), ctx, "variants")
+    if variant not in variants:
+        raise ctx.error("variants", f"this file defines a family of networks; load one of "
+                                    f"{', '.join(map(str, variants))} (as zoo:NAME)")
+    where = field_path("variants", variant)
+    over = _mapping(variants[variant], ctx, where)
+    for key in over:
+        if key not in VARIANT_KEYS:
+            raise ctx.error(field_path(where, key),
+                            f"unknown key {key!r}; expected {', '.join(VARIANT_KEYS)}")
+    data = {**data, "name": variant, **{k: over[k] for k in ("description", "references")
+                                         if k in over}}
+    return data, where, over
+
+
+def _with_repeats(layers: tuple[LayerSpec, ...], raw, ctx: _Ctx, where: str):
+    """Layers with the stage repeats ``{layer name: n}`` of a variant."""
+    raw = _mapping(raw, ctx, where)
+    names = {layer.name for layer in layers}
+    for key, n in raw.items():
+        if key not in names:
+            raise ctx.error(field_path(where, key), f"no layer named {key!r}")
+        _check_value(n, "int", {"minimum": 1}, ctx, field_path(where, key))
+    return tuple(replace(layer, repeat=raw[layer.name], stage=True) if layer.name in raw
+                 else layer for layer in layers)
+
+
+def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None = None) -> Spec:
+    """Validate parsed file data into a :class:`Spec` (of ``variant``, for a family file)."""
     ctx = _Ctx(source, lines)
     data = _mapping(data, ctx, "")
     for key in data:
         if key not in TOP_KEYS:
             raise ctx.error(str(key), f"unknown key {key!r}{_suggest(str(key), TOP_KEYS)}; "
                                       f"expected: {', '.join(TOP_KEYS)}")
+    over, where = {}, ""
+    if "variants" in data or variant is not None:
+        data, where, over = _variant(data, variant, ctx)
     version = data.get("archcalc", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ctx.error("archcalc", f"unsupported format version {version!r} "
@@ -252,7 +286,8 @@ def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
         raise ctx.error("layers", "expected a non-empty list of layers")
-    defaults = _defaults(data.get("defaults"), ctx)
+    defaults = {**_defaults(data.get("defaults"), ctx),
+                **_defaults(over.get("defaults"), ctx, field_path(where, "defaults"))}
     block_defaults = {k: v for k, v in defaults.items() if k not in DEFAULT_KEYS}
     mult = _mapping(data.get("multipliers"), ctx, "multipliers")
     for key in mult:
@@ -270,8 +305,10 @@ def spec_from_data(data, source: str, lines: dict[str, int]) -> Spec:
         raise ctx.error("multipliers", "multipliers must be positive")
     name = data.get("name", os.path.splitext(os.path.basename(source))[0])
     refs = data.get("references", [])
-    return Spec(name=str(name), input=_input(data["input"], ctx),
-                layers=tuple(_layer(e, i, ctx, block_defaults) for i, e in enumerate(layers)),
+    layers = tuple(_layer(e, i, ctx, block_defaults) for i, e in enumerate(layers))
+    if "repeats" in over:
+        layers = _with_repeats(layers, over["repeats"], ctx, field_path(where, "repeats"))
+    return Spec(name=str(name), input=_input(data["input"], ctx), layers=layers,
                 defaults=tuple(defaults.items()), width=float(width), resolution=float(res),
                 depth=float(depth), fixed_width=fixed, rounding=rounding, source=source, description=str(data.get("description", "")),
                 references=tuple(refs) if isinstance(refs, list) else (str(refs),))
@@ -296,11 +333,11 @@ def load_spec(ref: "str | os.PathLike | Spec", input_hwc=None) -> Spec:
         return ref
     ref = os.fspath(ref)
     if ref.startswith("zoo:"):
-        from ..zoo import zoo_path
+        from ..zoo import zoo_entry
 
-        path = zoo_path(ref[4:])
+        path, variant = zoo_entry(ref[4:])
         data, lines = read_spec_file(str(path))
-        return spec_from_data(data, ref, lines)
+        return spec_from_data(data, ref, lines, variant)
     if not os.path.exists(ref) and looks_inline(ref):
         return spec_from_inline(ref, input_hwc)
     data, lines = read_spec_file(ref)
