@@ -9,11 +9,13 @@ folded into a conv bias with ``fold_bn``), "same"-style padding ``d·((k−1)//2
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field, fields, replace
 
 from .errors import ArchcalcError
 from .ir import GraphBuilder
-from .num import is_concrete, scale_channels
+from .num import is_concrete, make_divisible, scale_channels
 from .ops import (ACTIVATIONS, Activation, AdaptivePool2d, Add, AttnScores, AttnValues,
                   BatchNorm2d, ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d,
                   ConvTranspose2d, GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul,
@@ -265,22 +267,29 @@ class BasicBlock:
 @block("bottleneck")
 @dataclass(frozen=True)
 class Bottleneck:
-    """ResNet bottleneck: 1×1 to ``mid`` (default out/4), 3×3, 1×1 to ``out``; each + BN,
-    act after the first two; shortcut, add, act.  The stride is on the 3×3 (``v1.5``,
-    torchvision's) or on the first 1×1 (``v1``, the paper's)."""
+    """ResNet bottleneck: 1×1 to ``mid``, 3×3 in ``cardinality`` groups, 1×1 to ``out``;
+    each + BN, act after the first two; shortcut, add, act.  ``mid`` defaults to
+    ``(out/4)·width_per_group/64·cardinality`` (torchvision's rule: out/4 for ResNet; ResNeXt
+    "32×4d" is cardinality 32, width_per_group 4; Wide ResNet-50-2 is width_per_group 128).
+    The stride is on the 3×3 (``v1.5``, torchvision's) or on the first 1×1 (``v1``, the
+    paper's)."""
 
     out: int = param(REQUIRED, channels=True)
     mid: int | None = param(None, channels=True)
     s: int = param(1)
+    cardinality: int = param(1)
+    width_per_group: int = param(64)
     act: str | None = param(None, choices=ACT_CHOICES)
     version: str = param("v1.5", choices=("v1", "v1.5"))
 
     def expand(self, g, x, name, ctx):
         act = self.act or ctx.act
-        mid = self.out // 4 if self.mid is None else self.mid
+        mid = self.mid
+        if mid is None:
+            mid = self.out // 4 * self.width_per_group // 64 * self.cardinality
         s1, s3 = (self.s, 1) if self.version == "v1" else (1, self.s)
         y = conv_unit(g, x, f"{name}.conv1", ctx, mid, 1, s1, act=act)
-        y = conv_unit(g, y, f"{name}.conv2", ctx, mid, 3, s3, act=act)
+        y = conv_unit(g, y, f"{name}.conv2", ctx, mid, 3, s3, groups=self.cardinality, act=act)
         y = conv_unit(g, y, f"{name}.conv3", ctx, self.out, 1)
         y = residual(g, _downsample(g, x, name, ctx, self.out, self.s), y, name)
         return g.add(f"{name}.act", Activation(act), y)
@@ -825,6 +834,47 @@ class RegNetBlock:
         y = conv_unit(g, y, f"{name}.c", ctx, self.out, 1)
         y = residual(g, _downsample(g, x, name, ctx, self.out, self.s), y, name)
         return g.add(f"{name}.act", Activation(act), y)
+
+
+def regnet_stages(depth: int, w0: int, wa: float, wm: float, gw: int, b: float = 1.0,
+                  quantum: int = 8) -> list[tuple[int, int, int]]:
+    """RegNet's quantized linear rule (Radosavovic et al. 2020, §3.3, eqs. 2–4) as torchvision
+    evaluates it: block j < d gets the width u_j = w0 + wa·j, its exponent
+    s_j = round(log(u_j/w0) / log wm) and the quantized width round(w0·wm^s_j / 8)·8; runs of
+    equal widths are the stages.  Each stage's width is then made compatible with its group
+    width (the bottleneck width int(w·b) rounded to a multiple of min(gw, int(w·b))).
+    Returns ``(width, depth, group width)`` per stage."""
+    widths = [round(w0 * wm ** round(math.log((w0 + wa * j) / w0) / math.log(wm)) / quantum)
+              * quantum for j in range(depth)]
+    stages = []
+    for width, run in itertools.groupby(widths):
+        inner = int(width * b)
+        group = min(gw, inner)
+        stages.append((int(make_divisible(inner, group) / b), len(list(run)), group))
+    return stages
+
+
+@block("regnet_stages")
+@dataclass(frozen=True)
+class RegNetStages:
+    """A RegNet design-space point as the stages it generates (the paper's parameters: depth
+    ``depth``, initial width ``w0``, slope ``wa``, multiplier ``wm``, group width ``gw``,
+    bottleneck ratio ``b``, SE ratio ``se``): stage i is ``regnet`` blocks of the generated
+    width and group width, stride 2 on its first block, named ``{name}{i}_``."""
+
+    depth: int = param(REQUIRED)
+    w0: int = param(REQUIRED)
+    wa: float = param(REQUIRED, minimum=0)
+    wm: float = param(REQUIRED)
+    gw: int = param(REQUIRED)
+    b: float = param(1.0)
+    se: float = param(0.0, minimum=0)
+
+    def stages(self):
+        """``(block kind, params, repeats)`` per stage."""
+        return [("regnet", {"out": width, "s": 2, "gw": group, "b": self.b, "se": self.se}, n)
+                for width, n, group in regnet_stages(self.depth, self.w0, self.wa, self.wm,
+                                                     self.gw, self.b)]
 
 
 def norm_act_conv(g, x, name: str, ctx: Context, cout, k, act: str) -> str:

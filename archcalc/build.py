@@ -46,6 +46,20 @@ def input_shape(spec: Spec) -> Shape:
     return Shape(c, h, w)
 
 
+def generated(layers):
+    """The layers with each stage generator (a block with ``stages()``, e.g. ``regnet_stages``)
+    replaced by the stages it generates, named ``{name}{i}_`` and scaled by the depth
+    multiplier like any stage written with ``n:``."""
+    for layer in layers:
+        cls = BLOCKS[layer.kind]
+        if not hasattr(cls, "stages"):
+            yield layer
+            continue
+        for i, (kind, params, n) in enumerate(cls(**dict(layer.params)).stages(), 1):
+            yield replace(layer, kind=kind, params=tuple(params.items()), repeat=n,
+                          name=f"{layer.name or layer.kind}{i}_", stage=True)
+
+
 def build(spec: Spec, fold_bn: bool = False) -> Network:
     """Expand every layer of ``spec`` into primitive ops with resolved shapes."""
     ratios = None
@@ -71,7 +85,7 @@ def _build(spec: Spec, fold_bn: bool, ratios: dict | None) -> Network:
     g = GraphBuilder(input_shape(spec))
     x = INPUT
     index = 0
-    for layer in spec.layers:
+    for layer in generated(spec.layers):
         params = _scaled(layer, dict(layer.params), spec)
         n = repeats(layer, spec)
         for r in range(n):

@@ -173,9 +173,9 @@ def test_long_names_never_cut_the_totals(cli, monkeypatch, tmp_path, columns):
 def test_candidate_moving_no_bytes(cli, tmp_path):
     """A candidate whose intensity is undefined: its ratio is undefined too, in every format."""
     args = ("compare", "conv(out=8)", "channel_split(half=0)", "--input", "8x8x4")
-    for fmt in ("table", "json", "csv", "markdown"):
-        code, out, err = cli(*args, "-f", fmt)
-        assert code == 0 and out, (fmt, err)
+    for name in ("table", "json", "csv", "markdown"):
+        code, out, err = cli(*args, "-f", name)
+        assert code == 0 and out, (name, err)
     doc = json.loads(cli(*args, "-f", "json")[1])
     assert doc["candidates"][1]["ratios"]["arithmetic_intensity"] is None
     assert cli(*args, "-o", tmp_path / "r.xlsx")[0] == 0

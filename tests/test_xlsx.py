@@ -20,7 +20,6 @@ import pytest
 import archcalc
 from archcalc.report import registry, xlsx
 from archcalc.report.document import Report, View
-from archcalc.report.units import FORMULA_TRIGGERS
 
 SEED = ()
 ZOO = ("zoo:mobilenet_v1", "zoo:mobilenet_v2")

@@ -135,7 +135,8 @@ FINAL_MAP = {"vit_b_16": None, "squeezenet1_0": 13, "efficientnet_v2_s": 12,
              "efficientnet_b4": 12, "efficientnet_b5": 15, "efficientnet_b6": 17,
              "efficientnet_b7": 19, "efficientnet_v2_m": 15, "efficientnet_v2_l": 15,
              "inception_v3": 8, "squeezenet1_1": 13, "vit_b_32": None, "vit_l_16": None,
-             "vit_l_32": None}
+             "vit_l_32": None, "alexnet": None,  # VGG, AlexNet: adaptive pool to 7×7 / 6×6
+             **{f"vgg{d}{bn}": None for d in (11, 13, 16, 19) for bn in ("", "_bn")}}
 
 
 def test_every_entry_reaches_its_final_map_and_1000_classes():
