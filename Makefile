@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test check-zoo bench reports browser clean
+.PHONY: demo test bench reports browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,6 @@ demo: $(VENV)/.base
 
 test: $(VENV)/.full browser
 	$(PY) -m pytest -q
-
-# Every zoo entry, variants included, built as torch modules and cross-checked (slow).
-check-zoo: $(VENV)/.full
-	ARCHCALC_FULL_ZOO=1 $(PY) -m pytest -q tests/test_bridge.py tests/test_inspect.py -k zoo
 
 # Headless Chromium for the HTML report's browser test (Debian's package; needs root).
 # Where it cannot be installed, the browser test skips and says why.

@@ -8,14 +8,14 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("fvcore")
 
 import archcalc  # noqa: E402
+from archcalc.zoo import zoo_names  # noqa: E402
 from archcalc import bridge_api  # noqa: E402
 from archcalc.cost import Cost, rules  # noqa: E402
 from archcalc.ops import Conv2d  # noqa: E402
 
-from .zoo_sample import torch_zoo  # noqa: E402
 
 
-@pytest.mark.parametrize("name", torch_zoo())
+@pytest.mark.parametrize("name", zoo_names())
 def test_every_zoo_entry_checks_exactly(name):
     result = bridge_api.check(f"zoo:{name}")
     assert result.ok, [r for r in result.mismatches][:5]

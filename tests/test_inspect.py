@@ -5,13 +5,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import archcalc  # noqa: E402
+from archcalc.zoo import zoo_names  # noqa: E402
 from archcalc import ArchcalcError, bridge_api  # noqa: E402
 
 from . import user_models  # noqa: E402
-from .zoo_sample import torch_zoo  # noqa: E402
 
 
-@pytest.mark.parametrize("name", torch_zoo())
+@pytest.mark.parametrize("name", zoo_names())
 def test_torch_built_zoo_modules_round_trip(name):
     spec = archcalc.analyze(f"zoo:{name}")
     inspected, method = bridge_api.inspect_module(bridge_api.to_module(f"zoo:{name}"),
