@@ -12,7 +12,7 @@ from .build import build
 from .cost.memory import POLICIES
 from .errors import ArchcalcError
 from .spec import Spec, load_spec
-from .spec.load import replace_blocks
+from .spec.load import WIDTH_RULES, replace_blocks
 from .spec.model import DTYPE_BYTES
 
 DEFAULT_INPUT = (56, 56, 24)
@@ -30,13 +30,15 @@ class Options:
 
     ``input`` is ``(H, W, C)`` or ``(tokens, dim)``; ``resolution`` the input side in pixels
     (ρ = R/224 for the zoo); ``width`` the width multiplier α; ``depth`` the depth multiplier
-    (stage repeats ``ceil(n·d)``); ``memory`` ``unfused`` or ``fused``; ``replace``
+    (stage repeats ``ceil(n·d)``); ``width_rule`` how α scales channels (``scale``:
+    torchvision's, ``tfslim``: the MobileNetV3 paper's); ``memory`` ``unfused`` or ``fused``; ``replace``
     pairs of block kinds to swap, e.g. ``(("dwsep", "conv"),)``.
     """
 
     input: tuple[int, ...] | None = None
     width: float | None = None
     depth: float | None = None
+    width_rule: str | None = None
     resolution: int | None = None
     norm: str | None = None
     act: str | None = None
@@ -48,12 +50,12 @@ class Options:
 
     def __post_init__(self):
         choices = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES),
-                   "memory": POLICIES}
+                   "memory": POLICIES, "width_rule": WIDTH_RULES}
         for key, allowed in choices.items():
             value = getattr(self, key)
             if value is not None and value not in allowed:
                 raise ArchcalcError(f"expected one of {', '.join(allowed)}, got {value!r}",
-                                    field=f"--{key}")
+                                    field=f"--{key.replace('_', '-')}")
         for key, value in (("width", self.width), ("depth", self.depth),
                            ("resolution", self.resolution), ("batch", self.batch)):
             if value is not None and not value > 0:
@@ -73,6 +75,8 @@ class Options:
             out = replace(out, width=float(self.width))
         if self.depth is not None:
             out = replace(out, depth=float(self.depth))
+        if self.width_rule is not None:
+            out = replace(out, width_rule=self.width_rule)
         if self.replace:
             out = replace_blocks(out, self.replace)
         return out

@@ -31,6 +31,8 @@ class By(str, Enum):
 InputOpt = Annotated[Optional[str], typer.Option("--input", help="Input HxWxC, e.g. 56x56x24.")]
 WidthOpt = Annotated[Optional[float], typer.Option("--width-mult", help="Width multiplier α.")]
 DepthOpt = Annotated[Optional[float], typer.Option("--depth-mult", help="Depth multiplier: stage repeats ceil(n·d).")]
+WidthRuleOpt = Annotated[Optional[str], typer.Option(
+    "--width-rule", help="How α scales channels: scale (torchvision) or tfslim (MobileNetV3 paper).")]
 ResOpt = Annotated[Optional[int], typer.Option("--resolution", help="Input side in pixels (ρ = R/224).")]
 NormOpt = Annotated[Optional[str], typer.Option("--norm", help="bn or none (weights only).")]
 ActOpt = Annotated[Optional[str], typer.Option("--act", help="Default activation.")]
@@ -50,13 +52,13 @@ PlotlyOpt = Annotated[str, typer.Option(
 
 
 def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace,
-             depth=None):
+             depth=None, width_rule=None):
     from .api import Options
     from .spec.load import parse_input, parse_replace
 
     return Options(input=parse_input(input) if input else None, width=width,
                    resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
-                   memory=memory, fold_bn=fold_bn, depth=depth,
+                   memory=memory, fold_bn=fold_bn, depth=depth, width_rule=width_rule,
                    replace=tuple(parse_replace(r) for r in replace or ()))
 
 
@@ -122,6 +124,7 @@ def compare(
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Print closed forms (SymPy).")] = False,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
+    width_rule: WidthRuleOpt = None,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     if symbolic:
@@ -135,7 +138,7 @@ def compare(
     fmt = _format(format, output)
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace,
-                                                    depth_mult))
+                                                    depth_mult, width_rule))
     show(_report(result, by, False), fmt, output, plotly_js)
 
 
@@ -147,7 +150,7 @@ def report(
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
-    depth_mult: DepthOpt = None,
+    depth_mult: DepthOpt = None, width_rule: WidthRuleOpt = None,
 ):
     """A review report of the candidates: HTML with charts (the default, also for an -o name
     without a known suffix) or an XLSX workbook (-o FILE.xlsx)."""
@@ -156,7 +159,7 @@ def report(
     fmt = _format(format, output, fallback="html")
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace,
-                                                    depth_mult))
+                                                    depth_mult, width_rule))
     show(_report(result, By.layer, False, "archcalc report"), fmt, output, plotly_js)
 
 
@@ -168,13 +171,14 @@ def analyze(
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
+    width_rule: WidthRuleOpt = None,
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
 
     fmt = _format(format, output)
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
-                                        memory, fold_bn, replace, depth_mult))
+                                        memory, fold_bn, replace, depth_mult, width_rule))
     show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), fmt, output,
          plotly_js)
 

@@ -173,3 +173,13 @@ def test_zoo_command_and_zoo_all(cli):
     assert code == 0 and [t.split(",")[0] for t in totals] == [
         archcalc.load(f"zoo:{n}").name for n in zoo_names()]
     assert "resnet50,total,,,,,,,25557032,4089184256," in out
+
+
+def test_mobilenet_v3_width_rule_option(cli):
+    # MobileNetV3 paper Table 3: Large 0.75 has 155M multiply-adds and 4.0M params (TF-slim's
+    # rule); torchvision's rule scales every width instead (fewer params)
+    code, out, _ = cli("compare", "zoo:mobilenet_v3_large", "--width-mult", "0.75",
+                       "--width-rule", "tfslim", "-f", "json")
+    totals = __import__("json").loads(out)["candidates"][0]["totals"]
+    assert code == 0 and round(totals["macs"] / 1e6) == 155 and round(totals["params"] / 1e6, 1) == 4.0
+    assert totals["params"] > archcalc.analyze("zoo:mobilenet_v3_large", width=0.75).totals.params
