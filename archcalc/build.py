@@ -49,7 +49,8 @@ def input_shape(spec: Spec) -> Shape:
 def generated(layers):
     """The layers with each stage generator (a block with ``stages()``, e.g. ``regnet_stages``)
     replaced by the stages it generates, named ``{name}{i}_`` and scaled by the depth
-    multiplier like any stage written with ``n:``."""
+    multiplier like any stage written with ``n:``; the first stage reads the generator's
+    ``input:``, the others the stage before."""
     for layer in layers:
         cls = BLOCKS[layer.kind]
         if not hasattr(cls, "stages"):
@@ -57,7 +58,8 @@ def generated(layers):
             continue
         for i, (kind, params, n) in enumerate(cls(**dict(layer.params)).stages(), 1):
             yield replace(layer, kind=kind, params=tuple(params.items()), repeat=n,
-                          name=f"{layer.name or layer.kind}{i}_", stage=True)
+                          name=f"{layer.name or layer.kind}{i}_", stage=True,
+                          input=layer.input if i == 1 else None)
 
 
 def build(spec: Spec, fold_bn: bool = False) -> Network:
@@ -109,4 +111,6 @@ def _build(spec: Spec, fold_bn: bool, ratios: dict | None) -> Network:
                 raise exc.located(source=source, line=line, field=path) from None
             g.end_block(x)
             index += 1
+        if layer.name:
+            g.name_output(layer.name, x)
     return g.network(spec.name)

@@ -28,7 +28,7 @@ class By(str, Enum):
     op = "op"
 
 
-InputOpt = Annotated[Optional[str], typer.Option("--input", help="Input HxWxC, e.g. 56x56x24.")]
+InputOpt = Annotated[Optional[str], typer.Option("--input", help="Input HxWxC, e.g. 56x56x24, or TxD tokens, e.g. 197x768.")]
 WidthOpt = Annotated[Optional[float], typer.Option("--width-mult", help="Width multiplier α.")]
 DepthOpt = Annotated[Optional[float], typer.Option("--depth-mult", help="Depth multiplier: stage repeats ceil(n·d).")]
 WidthRuleOpt = Annotated[Optional[str], typer.Option(
@@ -245,7 +245,7 @@ def build_cmd(
 @app.command()
 def inspect(
     model: Annotated[str, typer.Argument(help="package.module:factory returning a torch.nn.Module.")],
-    input: Annotated[str, typer.Option("--input", help="Input HxWxC.")] = "224x224x3",
+    input: Annotated[str, typer.Option("--input", help="Input HxWxC (or TxD tokens).")] = "224x224x3",
     dtype: DtypeOpt = None, batch: BatchOpt = 1, memory: MemoryOpt = "unfused",
     format: FormatOpt = None, output: OutOpt = None, by: ByOpt = By.layer,
     emit_spec: Annotated[Optional[str], typer.Option("--emit-spec", help="Write the model as a spec file.")] = None,
@@ -288,14 +288,14 @@ def _stderr():
 
 @app.command()
 def zoo(format: FormatOpt = None, output: OutOpt = None):
-    """List the zoo entries with their exact params and MACs (224×224×3, α = 1)."""
+    """List the zoo entries with their exact params and MACs (each at its native input, α = 1)."""
     from . import api
     from .report.rows import zoo_listing
 
     fmt = _format(format, output)
     names = api.expand_zoo_all("zoo:all")
     show(_report(api.compare(names), By.layer, False,
-                 "archcalc zoo (224×224×3, α = 1, BN, fp32): use any entry as zoo:NAME",
+                 "archcalc zoo (native inputs, α = 1, fp32): use any entry as zoo:NAME",
                  listing=zoo_listing(api.load(name) for name in names)), fmt, output)
 
 

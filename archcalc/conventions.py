@@ -54,6 +54,6 @@ def as_dict() -> dict:
                                   for row in PER_OP]}
 
 
-FOOTER = ("params: learned scalars incl. BN affine · MACs: conv + linear + matmul "
+FOOTER = ("params: learned scalars incl. norm affine · MACs: conv + linear + matmul "
           "multiply-accumulates · FLOPs: 2·MACs + elementwise (BN 2/elt, act/add/mul 1/elt) · "
           "bytes: activations + weights moved")

@@ -88,6 +88,10 @@ class GraphBuilder:
         self._blocks.append(info)
         self.block, self.train_only = info.name, info.train_only
 
+    def name_output(self, name: str, output: str) -> None:
+        """Let ``name`` refer to ``output`` too (a repeated layer's name: its last repeat)."""
+        self._outputs.setdefault(name, output)
+
     def end_block(self, output: str) -> None:
         """Record the current block's output tensor, for later references by block name."""
         self._outputs[self.block] = output

@@ -125,3 +125,46 @@ def test_emitted_spec_round_trips(tmp_path, name):
     p = tmp_path / "e.yaml"
     p.write_text(spec_yaml(a.network))
     assert archcalc.analyze(p).totals == a.totals
+
+
+def test_a_repeated_layer_name_refers_to_its_last_repeat(tmp_path):
+    # with --depth-mult 2 the stage `s` repeats as s0, s1; `other: s` still resolves (to s1)
+    path = tmp_path / "d.yaml"
+    path.write_text("input: [8, 8, 3]\nlayers:\n  - conv: {out: 8, n: 1, name: s}\n"
+                    "  - conv: {out: 8}\n  - add: {other: s}\n")
+    deeper = archcalc.analyze(str(path), depth=2.0)
+    add = deeper.network.nodes[-1]
+    assert [n.name for n in deeper.network.nodes if n.name.endswith(".conv")] == [
+        "s0.conv", "s1.conv", "conv2.conv"] and add.inputs[0] == "s1.act"
+
+
+def test_a_blocks_own_field_wins_over_a_key_alias():
+    # `ratio` is an alias of SE's `r`, and ConvNeXt's own MLP ratio
+    wide = archcalc.analyze("convnext(ratio=2)", input=(8, 8, 16)).totals.params
+    default = archcalc.analyze("convnext", input=(8, 8, 16)).totals.params
+    # the MLP's two linears shrink from 16·64+64 + 64·16+16 to 16·32+32 + 32·16+16
+    assert default - wide == (16 * 64 + 64 + 64 * 16 + 16) - (16 * 32 + 32 + 32 * 16 + 16)
+
+
+def test_float_minimum_message(cli):
+    code, _, err = cli("analyze", "ir(t=0.5,out=24)")
+    assert code == 2 and "ir.t: must be >= 1, got 0.5" in err
+
+
+def test_regnet_stages_input_reaches_only_the_first_stage(tmp_path):
+    path = tmp_path / "rg.yaml"
+    path.write_text("input: [32, 32, 3]\nlayers:\n  - conv: {out: 16, s: 2, name: stem}\n"
+                    "  - conv: {out: 16, name: side}\n"
+                    "  - regnet_stages: {depth: 4, w0: 16, wa: 8, wm: 2, gw: 8, input: stem, name: st}\n")
+    nodes = archcalc.analyze(str(path)).network.nodes
+    first = [n for n in nodes if n.name.startswith("st1_")]
+    assert first[0].inputs == ("stem.act",)
+    later = [n for n in nodes if n.name.startswith("st2_")][0]
+    assert later.inputs[0].startswith("st1_")
+
+
+def test_a_variant_with_its_own_vars_keeps_the_base_loadable(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text("name: v\ninput: [8, 8, 3]\nlayers:\n  - conv: {out: 8, name: c1}\n"
+                    "variants:\n  big: {vars: {X: 16}, layers: {c1: {out: $X}}}\n")
+    assert archcalc.analyze(str(path)).totals.params == 3 * 8 * 9 + 16

@@ -183,3 +183,17 @@ def test_mobilenet_v3_width_rule_option(cli):
     totals = __import__("json").loads(out)["candidates"][0]["totals"]
     assert code == 0 and round(totals["macs"] / 1e6) == 155 and round(totals["params"] / 1e6, 1) == 4.0
     assert totals["params"] > archcalc.analyze("zoo:mobilenet_v3_large", width=0.75).totals.params
+
+
+def test_only_families_with_a_width_rule_take_a_width_multiplier():
+    """MobileNet V1/V2/V3, EfficientNet and MnasNet define α (their papers); every other family's
+    widths are a table, and --width-mult is refused with one line saying so."""
+    scalable = set()
+    for name in zoo_names():
+        try:
+            archcalc.analyze(f"zoo:{name}", width=0.75, resolution=64)
+            scalable.add(name)
+        except archcalc.ArchcalcError as exc:
+            assert "has no continuous width rule" in str(exc), name
+    assert scalable == {n for n in zoo_names()
+                        if n.startswith(("mobilenet", "efficientnet", "mnasnet"))}

@@ -51,7 +51,7 @@ COLUMNS = {c.key: c for c in (
     Column("shape", "shape (H×W×C)", "text", drop=2),
     Column("in_shape", "input (H×W×C)", "shape", drop=2),
     Column("out_shape", "output (H×W×C)", "shape", drop=2),
-    Column("input", "input (H×W×C)", "shape", drop=6),
+    Column("input", "input", "shape", drop=6),
     Column("layers", "layers", "int", drop=3),
     Column("params", "params", "count"),
     Column("params_share", "% params", "share", drop=4),
@@ -77,8 +77,8 @@ LAYER = tuple(col(k) for k in ("name", "category", "shape", "params", "macs", "f
                                "arithmetic_intensity"))
 ROLLUP = tuple(col(k) for k in ("layers", "params", "params_share", "macs", "macs_share",
                                 "flops", "bytes", "arithmetic_intensity"))
-ZOO = tuple(col(k) for k in ("candidate", "params", "macs", "flops", "peak_activation_bytes",
-                             "width_rule"))
+ZOO = tuple(col(k) for k in ("candidate", "input", "params", "macs", "flops",
+                             "peak_activation_bytes", "width_rule"))
 # Long-form machine tables (CSV, XLSX): one row per layer (or group) per candidate.
 LONG_KEYS = tuple(col(k) for k in ("name", "block", "op", "category", "in_shape", "out_shape"))
 LONG_NUMBERS = tuple(col(k) for k in ("params", "macs", "flops", "bytes_read", "bytes_written",

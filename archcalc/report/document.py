@@ -56,10 +56,16 @@ class Report:
         return [{**row, "candidate": row["name"], **info}
                 for row, info in zip(self.comparison.summary_rows(), self.listings())]
 
+    @property
+    def one_input(self) -> bool:
+        """True when every candidate reads the same input shape."""
+        return len({a.network.input_shape for a in self.analyses}) == 1
+
     def context(self) -> str:
-        """Input, dtype, batch and traffic policy of the baseline, in one line."""
+        """Input (when shared), dtype, batch and traffic policy of the baseline, in one line."""
         a = self.comparison.baseline
-        return (f"input {a.network.input_shape} · {a.dtype} · batch {a.batch} · {a.memory}"
+        shape = f"input {a.network.input_shape} · " if self.one_input else ""
+        return (f"{shape}{a.dtype} · batch {a.batch} · {a.memory}"
                 + ("" if self.detail or self.listing or len(self.analyses) == 1
                    else f" · ratios to {a.name}"))
 
@@ -130,7 +136,9 @@ def summary_section(report: Report) -> Section:
         return Section(report.title, C.ZOO, rows, report.context())
     caption = "\n".join(([report.comparison.note] if report.comparison.note else [])
                         + [report.context()])
-    return Section(report.title, (C.col("candidate"),) + C.with_ratio(C.SUMMARY), rows, caption)
+    inputs = () if report.one_input else (C.col("input"),)
+    return Section(report.title, (C.col("candidate"),) + inputs + C.with_ratio(C.SUMMARY), rows,
+                   caption)
 
 
 def sections(report: Report) -> list[Section]:

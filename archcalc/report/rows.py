@@ -29,5 +29,6 @@ def width_rule(rounding: int) -> str:
 
 def zoo_listing(specs) -> tuple[dict, ...]:
     """Per zoo spec: its name as ``zoo:NAME``, width-multiplier rule and description."""
-    return tuple({"candidate": s.source, "width_rule": width_rule(s.rounding),
+    return tuple({"candidate": s.source,
+                  "width_rule": "none (fixed widths)" if s.fixed_width else width_rule(s.rounding),
                   "description": s.description} for s in specs)

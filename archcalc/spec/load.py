@@ -96,7 +96,7 @@ def _check_value(value, annotation: str, meta, ctx: _Ctx, path: str):
         if not isinstance(value, str):
             raise ctx.error(path, f"expected a string, got {value!r}")
     if base != "str" and minimum is not None and value < minimum:
-        word = "positive" if minimum == 1 else f">= {minimum}"
+        word = "positive" if minimum == 1 and base == "int" else f">= {minimum}"
         raise ctx.error(path, f"must be {word}, got {value!r}")
     choices = meta.get("choices")
     if choices and value not in choices:
@@ -126,7 +126,7 @@ def _block_params(kind: str, raw: dict, positional: list, ctx: _Ctx, path: str, 
     for name, value in zip(order, positional):
         values[name] = value
     for key, value in raw.items():
-        canon = KEY_ALIASES.get(key, key) if isinstance(key, str) else key
+        canon = key if key in fields or not isinstance(key, str) else KEY_ALIASES.get(key, key)
         if canon not in fields:
             raise ctx.error(field_path(path, key),
                             f"unknown key {key!r} for block {kind}{_suggest(str(key), order)}; "
@@ -367,7 +367,8 @@ def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None
         data, lines = _apply_variant(data, lines, variant, ctx)
         ctx = _Ctx(source, lines)
     variables = _mapping(data.get("vars"), ctx, "vars")
-    data = {k: v if k == "vars" else _substituted(v, variables, ctx, k) for k, v in data.items()}
+    data = {k: v if k in ("vars", "variants") else _substituted(v, variables, ctx, k)
+            for k, v in data.items()}
     version = data.get("archcalc", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ctx.error("archcalc", f"unsupported format version {version!r} "
