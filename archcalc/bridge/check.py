@@ -138,8 +138,8 @@ def _row(node, r, model, by_module, counts, shapes, batch) -> CheckRow:
 
 
 def cross_check(analysis: Analysis) -> CheckResult:
-    """Count the module built from ``analysis.network`` with every tool and compare; torch
-    errors while building or running it become one-line :class:`ArchcalcError`\ s."""
+    """Count the module built from ``analysis.network`` with every tool and compare; a torch
+    error while building or running it becomes a one-line :class:`ArchcalcError`."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
