@@ -407,7 +407,8 @@ class SpecModule(nn.Module):
             try:
                 module = BUILDERS(node.op, node)
             except Exception as exc:  # noqa: BLE001 - torch may raise anything; say it in one line
-                raise ArchcalcError(f"torch cannot build layer {node.name}: {one_line(exc)}") from None
+                raise ArchcalcError(f"torch cannot build layer {node.name}: "
+                                    f"{one_line(exc)}") from None
             parent.add_module(leaf, module)
             self.wiring.append((node.name, node.inputs, node.train_only))
         self.output_name = net.output
