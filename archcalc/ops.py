@@ -111,7 +111,11 @@ class _Windowed:
                 conv_out_size(x.w, kw, sw, left, right, dw, ceil))
 
 
-def _check_groups(cin, cout, groups) -> None:
+def _check_channels(cin, cout, groups) -> None:
+    """At least one channel in and out (torch has no empty convolution), divisible by groups."""
+    if is_concrete(cin, cout) and min(cin, cout) < 1:
+        raise ArchcalcError(f"a convolution needs at least one channel in and out, got in={cin}, "
+                            f"out={cout}")
     if is_concrete(cin, cout, groups) and (cin % groups or cout % groups):
         raise ArchcalcError(f"channels in={cin}, out={cout} are not divisible by groups={groups}",
                             field="g")
@@ -133,7 +137,7 @@ class Conv2d(_Windowed):
     bias: bool = False
 
     def __post_init__(self):
-        _check_groups(self.cin, self.cout, self.groups)
+        _check_channels(self.cin, self.cout, self.groups)
 
     @property
     def stride(self):
@@ -172,7 +176,7 @@ class ConvTranspose2d:
     bias: bool = False
 
     def __post_init__(self):
-        _check_groups(self.cin, self.cout, self.groups)
+        _check_channels(self.cin, self.cout, self.groups)
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "chw", "transposed conv")

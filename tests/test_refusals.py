@@ -77,3 +77,9 @@ def test_symbolic_pool_is_not_validated():
     sp = pytest.importorskip("sympy")
     k = sp.Symbol("k", integer=True, positive=True)
     assert Pool2d("max", k, 1, 0).out_shape(Shape(4, 9, 9)).c == 4
+
+
+def test_squeeze_excite_squeezed_to_no_channels_is_refused():
+    # round(1 · 0.25) = 0 squeeze channels: torch cannot build a conv with no output channel
+    with pytest.raises(ArchcalcError, match="at least one channel in and out, got in=4, out=0"):
+        archcalc.analyze("regnet(out=4,gw=1,se=0.25)", input=(4, 4, 1))
