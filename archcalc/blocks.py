@@ -827,6 +827,9 @@ class RegNetBlock:
         act = self.act or ctx.act
         cin = g.shape(x).c
         mid = _expanded(self.out, self.b)
+        if is_concrete(mid, self.gw) and mid % self.gw:
+            raise ArchcalcError(f"group width {self.gw} must divide the bottleneck width {mid}",
+                                field="gw")
         y = conv_unit(g, x, f"{name}.a", ctx, mid, 1, act=act)
         y = conv_unit(g, y, f"{name}.b", ctx, mid, 3, self.s, groups=mid // self.gw, act=act)
         if self.se:
@@ -844,6 +847,9 @@ def regnet_stages(depth: int, w0: int, wa: float, wm: float, gw: int, b: float =
     equal widths are the stages.  Each stage's width is then made compatible with its group
     width (the bottleneck width int(w·b) rounded to a multiple of min(gw, int(w·b))).
     Returns ``(width, depth, group width)`` per stage."""
+    if wm <= 1:
+        raise ArchcalcError(f"the width multiplier wm must be greater than 1, got {wm}",
+                            field="wm")
     widths = [round(w0 * wm ** round(math.log((w0 + wa * j) / w0) / math.log(wm)) / quantum)
               * quantum for j in range(depth)]
     stages = []

@@ -56,7 +56,12 @@ def generated(layers):
         if not hasattr(cls, "stages"):
             yield layer
             continue
-        for i, (kind, params, n) in enumerate(cls(**dict(layer.params)).stages(), 1):
+        try:
+            stages = cls(**dict(layer.params)).stages()
+        except ArchcalcError as exc:
+            source, line, path = layer.where
+            raise exc.located(source=source, line=line, field=path) from None
+        for i, (kind, params, n) in enumerate(stages, 1):
             yield replace(layer, kind=kind, params=tuple(params.items()), repeat=n,
                           name=f"{layer.name or layer.kind}{i}_", stage=True,
                           input=layer.input if i == 1 else None)

@@ -111,7 +111,11 @@ class _Windowed:
                 conv_out_size(x.w, kw, sw, left, right, dw, ceil))
 
 
-def _check_groups(cin, cout, groups) -> None:
+def _check_channels(cin, cout, groups) -> None:
+    """At least one channel in and out (torch has no empty convolution), divisible by groups."""
+    if is_concrete(cin, cout) and min(cin, cout) < 1:
+        raise ArchcalcError(f"a convolution needs at least one channel in and out, got in={cin}, "
+                            f"out={cout}")
     if is_concrete(cin, cout, groups) and (cin % groups or cout % groups):
         raise ArchcalcError(f"channels in={cin}, out={cout} are not divisible by groups={groups}",
                             field="g")
@@ -133,7 +137,7 @@ class Conv2d(_Windowed):
     bias: bool = False
 
     def __post_init__(self):
-        _check_groups(self.cin, self.cout, self.groups)
+        _check_channels(self.cin, self.cout, self.groups)
 
     @property
     def stride(self):
@@ -172,14 +176,22 @@ class ConvTranspose2d:
     bias: bool = False
 
     def __post_init__(self):
-        _check_groups(self.cin, self.cout, self.groups)
+        _check_channels(self.cin, self.cout, self.groups)
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "chw", "transposed conv")
         (kh, kw), (sh, sw), (ph, pw), (oh, ow), (dh, dw) = map(
             pair, (self.k, self.s, self.p, self.out_pad, self.d))
-        return Shape(self.cout, (x.h - 1) * sh - 2 * ph + dh * (kh - 1) + oh + 1,
-                     (x.w - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1)
+        for o, s, d in ((oh, sh, dh), (ow, sw, dw)):
+            if is_concrete(o, s, d) and o >= max(s, d):
+                raise ArchcalcError(f"output padding {o} must be smaller than the stride {s} or "
+                                    f"the dilation {d}", field="out_pad")
+        out = Shape(self.cout, (x.h - 1) * sh - 2 * ph + dh * (kh - 1) + oh + 1,
+                    (x.w - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1)
+        if is_concrete(out.h, out.w) and min(out.h, out.w) < 1:
+            raise ArchcalcError(f"transposed conv gives a non-positive output {out.h}×{out.w} "
+                                f"(padding {self.p} too large)", field="p")
+        return out
 
     @property
     def category(self) -> str:
@@ -278,6 +290,10 @@ class Linear:
     category = "fully connected"
 
     def out_shape(self, x: Shape) -> Shape:
+        features = x.numel if x.layout == "chw" else x.c
+        if is_concrete(self.fin, features) and self.fin != features:
+            raise ArchcalcError(f"linear in_features {self.fin} do not match the input's "
+                                f"{features} features ({x})", field="in_features")
         if x.layout == "chw":
             return Shape(self.fout, 1, 1)
         return Shape(self.fout, x.h, x.w, x.layout)
@@ -331,6 +347,10 @@ class AttnScores:
     window: object = None
     rel_bias: bool = False
     masked: bool = False
+
+    def __post_init__(self):
+        if self.rel_bias and self.window is None:
+            raise ArchcalcError("a relative-position bias needs a window", field="rel_bias")
 
     def out_shape(self, qkv: Shape) -> Shape:
         t, groups = _attention_groups(qkv, self.heads, self.window)
@@ -386,7 +406,9 @@ class WindowShift:
 @dataclass(frozen=True)
 class Pool2d(_Windowed):
     """Average or max pooling over ``k×k`` windows (stride defaults to ``k``); ``ceil`` is
-    PyTorch's ``ceil_mode``."""
+    PyTorch's ``ceil_mode``.  As in PyTorch, padding is at most half the kernel per side.
+    Ceil mode with asymmetric padding is refused: PyTorch has no such pooling (its ceil rule
+    reads a symmetric padding), so no module could confirm either reading of it."""
 
     kind = "pool"
 
@@ -399,6 +421,15 @@ class Pool2d(_Windowed):
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "chw", "pooling")
+        top, bottom, left, right = pads(self.p)
+        kh, kw = pair(self.k)
+        if is_concrete(kh, kw, top, bottom, left, right):
+            if max(top, bottom) > kh // 2 or max(left, right) > kw // 2:
+                raise ArchcalcError(f"pooling padding {self.p} exceeds half the kernel "
+                                    f"{size_text(self.k)}", field="p")
+            if self.ceil and (top, left) != (bottom, right):
+                raise ArchcalcError(f"ceil mode needs symmetric padding, got {self.p}",
+                                    field="ceil")
         return Shape(x.c, *self.out_hw(x, self.ceil))
 
     @property
@@ -474,6 +505,10 @@ class Scale:
 
     def out_shape(self, x: Shape, gate: Shape) -> Shape:
         _require(x, "chw", "channel scaling")
+        _require(gate, "chw", "a channel-scaling gate")
+        if is_concrete(*x[:3], *gate[:3]) and gate[:3] not in (x[:3], (x.c, 1, 1)):
+            raise ArchcalcError(f"the gate {gate} scaling {x} must be 1×1×{x.c} or {x}",
+                                field="other")
         return x
 
 
@@ -614,6 +649,9 @@ class TokenSelect:
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "tokens", "token select")
+        if is_concrete(self.index, x.h) and self.index >= x.h:
+            raise ArchcalcError(f"token index {self.index} is out of range for {x.h} tokens",
+                                field="index")
         return Shape.tokens(1, x.c)
 
 

@@ -83,3 +83,47 @@ def test_meta_device_counts_without_weights(name):
     with FlopCounterMode(display=False) as mode:
         model(zero_input(a.network, device="meta"))
     assert mode.get_total_flops() == 2 * a.totals.macs
+
+
+def test_rows_compare_output_shapes():
+    result = bridge_api.check("conv(out=8,k=3,s=2), pool(global), linear(out=5)", input=(9, 9, 3),
+                              batch=2)
+    shapes = {r.layer: r.torch_out_shape for r in result.rows}
+    assert shapes["conv0.conv"] == (2, 8, 5, 5) and shapes["linear2.fc"] == (2, 5, 1, 1)
+    assert result.ok and all(r.shape_ok for r in result.rows)
+
+
+def test_wrong_shape_without_flops_fails_its_row(cli, monkeypatch):
+    # a token read-out off the end gives torch an empty tensor and no FLOPs to differ in
+    from archcalc.bridge.modules import BUILDERS, SelectToken
+    from archcalc.ops import TokenSelect
+
+    monkeypatch.setitem(BUILDERS._fns, TokenSelect, lambda op, node: SelectToken(9))
+    code, out, _ = cli("check", "token(index=1)", "--input", "5x12", "--format", "json")
+    row, = json.loads(out)["specs"][0]["rows"]
+    assert code == 1 and not row["ok"]
+    assert (row["out_shape"], row["torch_out_shape"]) == ("1×1×12", "1×0×12")
+    assert row["note"].startswith("torch output 1×0×12 ≠ archcalc 1×1×12")
+
+
+def test_torch_errors_become_one_line_naming_the_layer(cli, monkeypatch):
+    from archcalc.bridge.modules import BUILDERS, Binary
+    from archcalc.ops import Add
+
+    monkeypatch.setitem(BUILDERS._fns, Add, lambda op, node: Binary(torch.matmul))
+    code, out, err = cli("check", "conv(out=4,k=1), add(other=input)", "--input", "5x3x4")
+    assert code == 2 and "Traceback" not in out + err and err.count("\n") == 1
+    assert "torch failed running layer add1.add: RuntimeError:" in err
+
+
+def test_torch_build_errors_name_the_layer(monkeypatch):
+    from archcalc.bridge.modules import BUILDERS
+    from archcalc.ops import Add
+
+    def broken(op, node):
+        raise ValueError("no module\nsecond line")
+
+    monkeypatch.setitem(BUILDERS._fns, Add, broken)
+    with pytest.raises(archcalc.ArchcalcError) as exc:
+        bridge_api.check("conv(out=4,k=1), add(other=input)", input=(5, 3, 4))
+    assert str(exc.value) == "torch cannot build layer add1.add: ValueError: no module"

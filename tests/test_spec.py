@@ -89,7 +89,7 @@ layers:
   - bn: {name: b1}
   - act: relu
   - pool: {name: p}
-  - conv: {out: 4, k: 1, bias: true, act: none}
+  - conv: {out: 16, k: 1, bias: true, act: none}   # the gate: one per channel of b1
   - act: hsigmoid
   - mul: {other: b1, name: m}
   - add: {other: input}
@@ -108,7 +108,7 @@ def test_graph_primitives_and_references(tmp_path):
     assert a.network.nodes[7].inputs == ("input", "m.scale")       # add: input + m
     assert a.network.nodes[8].inputs == ("m.scale",)               # split reads m
     assert by_name["concat9.concat"].out_shape.c == 16
-    assert a.totals.params == 16 * 16 * 9 + 32 + 16 * 4 + 4
+    assert a.totals.params == 16 * 16 * 9 + 32 + 16 * 16 + 16
 
 
 def test_unknown_reference(tmp_path):

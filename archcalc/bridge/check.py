@@ -1,12 +1,15 @@
 """Cross-check: build the module, count it with fvcore, FlopCounterMode and ``numel``, and
-compare layer by layer with archcalc's records under each tool's convention."""
+compare layer by layer with archcalc's records under each tool's convention, and each leaf
+module's output shape with the IR's (in torch's memory order, batch first)."""
 
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..analysis import Analysis
+from ..errors import ArchcalcError
 from .conventions import FLOP_COUNTER, FVCORE
 
 
@@ -21,6 +24,8 @@ class CheckRow:
     torch_expected: int
     torch: int
     note: str
+    out_shape: tuple[int, ...] | None = None
+    torch_out_shape: tuple[int, ...] | None = None
 
     @property
     def numel_delta(self) -> int:
@@ -42,12 +47,21 @@ class CheckRow:
                 "numel_delta": self.numel_delta, "fvcore_expected": self.fvcore_expected,
                 "fvcore": self.fvcore, "fvcore_delta": self.fvcore_delta,
                 "torch_expected": self.torch_expected, "torch": self.torch,
-                "torch_delta": self.torch_delta, "ok": self.ok, "note": self.note}
+                "torch_delta": self.torch_delta, "out_shape": _text(self.out_shape),
+                "torch_out_shape": _text(self.torch_out_shape), "ok": self.ok, "note": self.note}
+
+    @property
+    def shape_ok(self) -> bool:
+        return self.out_shape == self.torch_out_shape
 
     @property
     def ok(self) -> bool:
         return (self.params == self.numel and self.fvcore == (self.fvcore_expected or 0)
-                and self.torch == self.torch_expected)
+                and self.torch == self.torch_expected and self.shape_ok)
+
+
+def _text(shape) -> str | None:
+    return None if shape is None else "×".join(map(str, shape))
 
 
 @dataclass(frozen=True)
@@ -76,39 +90,81 @@ class CheckResult:
         return self.totals_ok and not self.mismatches
 
 
+@contextmanager
+def _torch_errors(what: str, layer: list):
+    """Any torch error as one :class:`ArchcalcError` line, naming ``layer[0]`` when known."""
+    from .modules import one_line
+
+    try:
+        yield
+    except ArchcalcError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - torch may raise anything; say it in one line
+        where = f" layer {layer[0]}" if layer and layer[0] else ""
+        raise ArchcalcError(f"torch failed {what}{where}: {one_line(exc)}") from None
+
+
+def _record_shapes(model, names, shapes: dict, running: list) -> list:
+    """Hooks keeping ``running[0]`` = the leaf running now and ``shapes[name]`` = each leaf's
+    output shape; returns their handles."""
+    def hooks(name):
+        def pre(module, args):
+            running[0] = name
+
+        def post(module, args, out):
+            shapes[name], running[0] = tuple(out.shape), None
+
+        leaf = model.get_submodule(name)
+        return leaf.register_forward_pre_hook(pre), leaf.register_forward_hook(post)
+
+    return [h for name in names for h in hooks(name)]
+
+
+def _row(node, r, model, by_module, counts, shapes, batch) -> CheckRow:
+    """One layer: params by numel, each tool's count against its convention, output shape."""
+    fv_expected, note = ((None, "training only: not run at inference") if node.train_only
+                         else FVCORE(node.op, r, batch))
+    expected = None if node.train_only else (batch, *node.out_shape.torch_dims)
+    got = shapes.get(r.name)
+    if got != expected:
+        note = f"torch output {_text(got)} ≠ archcalc {_text(expected)}; {note}"
+    return CheckRow(
+        layer=r.name, op=r.category, params=r.params,
+        numel=sum(p.numel() for p in model.get_submodule(r.name).parameters()),
+        fvcore_expected=fv_expected, fvcore=int(by_module.get(r.name, 0)),
+        torch_expected=0 if node.train_only else FLOP_COUNTER(node.op, r, batch)[0],
+        torch=int(sum(counts.get(f"{type(model).__name__}.{r.name}", {}).values())),
+        note=note, out_shape=expected, torch_out_shape=got)
+
+
 def cross_check(analysis: Analysis) -> CheckResult:
-    """Count the module built from ``analysis.network`` with every tool and compare."""
+    """Count the module built from ``analysis.network`` with every tool and compare; a torch
+    error while building or running it becomes a one-line :class:`ArchcalcError`."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
     from .modules import build_module, zero_input
 
-    net = analysis.network
-    model = build_module(net)
+    net, running, shapes = analysis.network, [None], {}
+    with _torch_errors("building the module", running):
+        model = build_module(net)
     x = zero_input(net, analysis.batch)
-    with warnings.catch_warnings():  # fvcore traces with torch.jit, which warns it is deprecated
-        warnings.simplefilter("ignore", DeprecationWarning)
+    hooks = _record_shapes(model, [n.name for n in net.nodes], shapes, running)
+    with _torch_errors("running", running), torch.no_grad(), \
+            FlopCounterMode(display=False) as mode:
+        model(x)
+    for h in hooks:
+        h.remove()
+    with _torch_errors("tracing with fvcore", running), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fvcore traces with torch.jit
         from fvcore.nn import FlopCountAnalysis
 
         fv = FlopCountAnalysis(model, x)
         fv.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
         by_module = fv.by_module()
-    with torch.no_grad(), FlopCounterMode(display=False) as mode:
-        model(x)
     counts = mode.get_flop_counts()
-    prefix = type(model).__name__
-    rows = []
-    for node, r in zip(net.nodes, analysis.records):
-        leaf = model.get_submodule(r.name)
-        fv_expected, note = ((None, "training only: not run at inference") if node.train_only
-                             else FVCORE(node.op, r, analysis.batch))
-        rows.append(CheckRow(
-            layer=r.name, op=r.category, params=r.params,
-            numel=sum(p.numel() for p in leaf.parameters()),
-            fvcore_expected=fv_expected, fvcore=int(by_module.get(r.name, 0)),
-            torch_expected=0 if node.train_only else FLOP_COUNTER(node.op, r, analysis.batch)[0],
-            torch=int(sum(counts.get(f"{prefix}.{r.name}", {}).values())),
-            note=note))
+    rows = [_row(node, r, model, by_module, counts, shapes, analysis.batch)
+            for node, r in zip(net.nodes, analysis.records)]
     return CheckResult(analysis.name, tuple(rows), int(fv.total()),
                        int(sum(counts.get("Global", {}).values())),
                        sum(p.numel() for p in model.parameters()),

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..errors import ArchcalcError
 from ..ir import INPUT, Network
 from ..ops import (Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
@@ -383,6 +384,11 @@ def _identity(op, node):
     return nn.Identity()
 
 
+def one_line(exc: Exception) -> str:
+    """``Type: first line of the message`` of a torch exception."""
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+
+
 class SpecModule(nn.Module):
     """Runs the IR's nodes in order; ``self.<block>.<...>.<leaf>`` holds each node's module.
     Training-only nodes (an auxiliary classifier) hold their parameters but run only in
@@ -398,7 +404,12 @@ class SpecModule(nn.Module):
                 if not hasattr(parent, part):
                     parent.add_module(part, nn.Module())
                 parent = getattr(parent, part)
-            parent.add_module(leaf, BUILDERS(node.op, node))
+            try:
+                module = BUILDERS(node.op, node)
+            except Exception as exc:  # noqa: BLE001 - torch may raise anything; say it in one line
+                raise ArchcalcError(f"torch cannot build layer {node.name}: "
+                                    f"{one_line(exc)}") from None
+            parent.add_module(leaf, module)
             self.wiring.append((node.name, node.inputs, node.train_only))
         self.output_name = net.output
 
