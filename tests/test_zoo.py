@@ -167,7 +167,7 @@ def test_every_entry_reaches_its_final_map_and_1000_classes():
 def test_zoo_command_and_zoo_all(cli):
     code, out, _ = cli("zoo", "--format", "csv")
     assert code == 0 and len(out.splitlines()) == 1 + len(zoo_names())
-    assert "zoo:resnet50,25557032,4089184256" in out
+    assert "zoo:resnet50,224x224x3,25557032,4089184256" in out
     code, out, _ = cli("compare", "zoo:all", "--format", "csv")
     totals = [line for line in out.splitlines() if ",total," in line]
     assert code == 0 and [t.split(",")[0] for t in totals] == [

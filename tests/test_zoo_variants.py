@@ -84,8 +84,8 @@ def test_variants_are_entries_and_listed(cli):
     assert archcalc.load("zoo:efficientnet_b3").name == "efficientnet_b3"
     assert archcalc.load("zoo:efficientnet_b3").input == (300, 300, 3)
     code, out, _ = cli("zoo", "--format", "csv")
-    assert code == 0 and "zoo:efficientnet_b7,66347960," in out
-    assert "zoo:shufflenet_v2_x0_5,1366792," in out
+    assert code == 0 and "zoo:efficientnet_b7,600x600x3,66347960," in out
+    assert "zoo:shufflenet_v2_x0_5,224x224x3,1366792," in out
 
 
 def test_variant_equals_base_with_the_same_options():
