@@ -25,7 +25,6 @@ from .num import is_concrete, ge
 
 ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid", "gelu", "gelu_tanh",
                "mish", "leaky_relu", "hardtanh", "tanh")
-LAYOUTS = ("chw", "hwc", "tokens", "heads")
 
 
 class Shape(NamedTuple):
