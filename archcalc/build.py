@@ -113,6 +113,10 @@ def _build(spec: Spec, fold_bn: bool, ratios: dict | None) -> Network:
                                                 repeat=1).text(), layer.train_only))
                 x = blk.expand(g, x, name, ctx)
             except ArchcalcError as exc:
+                if layer.train_only:  # say so: inference never runs this branch
+                    exc = ArchcalcError(f"{exc.message} (in a train_only branch, which the "
+                                        "network still needs to be buildable)",
+                                        source=exc.source, line=exc.line, field=exc.field)
                 raise exc.located(source=source, line=line, field=path) from None
             g.end_block(x)
             index += 1

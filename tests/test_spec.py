@@ -168,3 +168,10 @@ def test_a_variant_with_its_own_vars_keeps_the_base_loadable(tmp_path):
     path.write_text("name: v\ninput: [8, 8, 3]\nlayers:\n  - conv: {out: 8, name: c1}\n"
                     "variants:\n  big: {vars: {X: 16}, layers: {c1: {out: $X}}}\n")
     assert archcalc.analyze(str(path)).totals.params == 3 * 8 * 9 + 16
+
+
+def test_an_error_in_a_train_only_branch_says_so():
+    # Inception v3's auxiliary head needs a 17×17 map (299×299 input): at 224 its 5×5 conv
+    # meets a 3×3 map, as torchvision's would in training mode
+    with pytest.raises(ArchcalcError, match=r"inception_aux\.k: .* \(in a train_only branch"):
+        archcalc.analyze("zoo:inception_v3", resolution=224)
