@@ -1,7 +1,7 @@
 """Rich terminal tables.  A table wider than the terminal gives up its lowest-priority columns
 first (``Column.drop``: FLOP/B, then shapes and spec text, then traffic and layer counts,
-then op kinds and shares); names wrap; the headline totals (params, MACs, FLOPs, peak activations) are never cut.  User text
-is never read as console markup."""
+then op kinds and shares), then wraps names narrower; the headline totals (params, MACs,
+FLOPs, peak activations) are never cut.  User text is never read as console markup."""
 
 from __future__ import annotations
 
