@@ -28,8 +28,22 @@ def _ratio(num, den):
     return None if num is None or not den else num / den
 
 
+class _Moved:
+    """Traffic-derived quantities of anything with ``flops``, ``bytes_read`` and
+    ``bytes_written``: written once for layers, groups of layers and whole networks."""
+
+    @property
+    def bytes(self):
+        return self.bytes_read + self.bytes_written
+
+    @property
+    def arithmetic_intensity(self):
+        """FLOPs per byte moved (``None`` where nothing moves)."""
+        return _ratio(self.flops, self.bytes)
+
+
 @dataclass(frozen=True)
-class LayerRecord:
+class LayerRecord(_Moved):
     """One primitive op: where it sits, its shapes, its exact costs and the activation bytes
     live while it runs."""
 
@@ -56,18 +70,9 @@ class LayerRecord:
     def flops(self):
         return self.cost.flops
 
-    @property
-    def bytes(self):
-        return self.bytes_read + self.bytes_written
-
-    @property
-    def arithmetic_intensity(self):
-        """FLOPs per byte moved (``None`` for an op that moves nothing)."""
-        return _ratio(self.flops, self.bytes)
-
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(_Moved):
     """Network totals; ``peak_activation_bytes`` is the largest live set, not a sum."""
 
     params: object
@@ -77,21 +82,12 @@ class Totals:
     bytes_written: object
     peak_activation_bytes: object
 
-    @property
-    def bytes(self):
-        return self.bytes_read + self.bytes_written
-
-    @property
-    def arithmetic_intensity(self):
-        """FLOPs per byte moved."""
-        return _ratio(self.flops, self.bytes)
-
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in TOTAL_FIELDS}
 
 
 @dataclass(frozen=True)
-class Rollup:
+class Rollup(_Moved):
     """Summed costs of a group of layers (a block or an op category)."""
 
     key: str
@@ -101,8 +97,8 @@ class Rollup:
     bytes_written: object
 
     @property
-    def bytes(self):
-        return self.bytes_read + self.bytes_written
+    def flops(self):
+        return self.cost.flops
 
 
 @dataclass(frozen=True)
@@ -163,7 +159,7 @@ class Analysis:
                  "layers": g.layers, "params": g.cost.params, "macs": g.cost.macs,
                  "flops": g.cost.flops, "bytes_read": g.bytes_read,
                  "bytes_written": g.bytes_written, "bytes": g.bytes,
-                 "arithmetic_intensity": _ratio(g.cost.flops, g.bytes),
+                 "arithmetic_intensity": g.arithmetic_intensity,
                  **self._shares(g.cost.params, g.cost.macs)} for g in groups]
 
     def rows(self, by: str = "layer") -> list[dict]:
