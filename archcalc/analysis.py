@@ -10,8 +10,9 @@ a zero baseline, the intensity of an op that moves no bytes) are ``None``, never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 
 from .cost import Cost, op_cost
 from .cost.memory import live_profile, peak_activations, traffic
@@ -101,11 +102,18 @@ class Rollup(_Moved):
         return self.cost.flops
 
 
+COLUMNS = ("params", "macs", "flops", "bytes_read", "bytes_written", "live_activation_bytes")
+
+
 @dataclass(frozen=True)
 class Analysis:
+    """The costs of one network: ``columns`` holds, per :data:`COLUMNS` name, one exact number
+    per node of ``network`` (in node order); per-layer records, rollups and totals are views
+    over them, built when first asked for."""
+
     name: str
     network: Network
-    records: tuple[LayerRecord, ...]
+    columns: MappingProxyType = field(hash=False)
     dtype: str
     batch: int
     memory: str
@@ -115,11 +123,18 @@ class Analysis:
     description: str = ""
 
     @cached_property
+    def records(self) -> tuple[LayerRecord, ...]:
+        c = self.columns
+        return tuple(
+            LayerRecord(node.name, node.block, node.op.kind, node.op.category, node.in_shapes[0],
+                        node.out_shape, Cost(p, m, f), read, written, live)
+            for node, p, m, f, read, written, live in zip(
+                self.network.nodes, *(c[k] for k in COLUMNS)))
+
+    @cached_property
     def totals(self) -> Totals:
-        cost = sum((r.cost for r in self.records), Cost())
-        return Totals(cost.params, cost.macs, cost.flops,
-                      sum(r.bytes_read for r in self.records),
-                      sum(r.bytes_written for r in self.records), self.peak_activation_bytes)
+        c = self.columns
+        return Totals(*(sum(c[k]) for k in TOTAL_FIELDS[:5]), self.peak_activation_bytes)
 
     def _rollup(self, key_of) -> list[Rollup]:
         groups: dict[str, list[LayerRecord]] = {}
@@ -216,20 +231,24 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
                     memory: str = "unfused", spec_text: str = "",
                     description: str = "") -> Analysis:
     """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy
-    (validated by :class:`archcalc.Options`)."""
+    (validated by :class:`archcalc.Options`).  Weights are read once per op; a training-only
+    op keeps its parameters and costs nothing else."""
     width = DTYPE_BYTES[dtype]
-    moved = traffic(net, memory, batch)
-    live = live_profile(net, batch)
-    records = []
-    for node, (read, written), elements in zip(net.nodes, moved, live):
+    params, macs, flops, read, written, live = [], [], [], [], [], []
+    profile = live_profile(net, batch)
+    for node, (r, w), elements in zip(net.nodes, traffic(net, memory, batch), profile):
         cost = op_cost(node.op, node.in_shapes, node.out_shape, batch)
-        if node.train_only:  # its parameters exist; at inference it neither runs nor is read
-            cost, elements = Cost(params=cost.params), 0
-        records.append(LayerRecord(
-            node.name, node.block, node.op.kind, node.op.category,
-            node.in_shapes[0], node.out_shape, cost,
-            width * (read + (0 if node.train_only else cost.params)), width * written,
-            width * elements))
-    peak, at = peak_activations(net, live, batch)
-    return Analysis(net.name, net, tuple(records), dtype, batch, memory, width * peak, at,
+        params.append(cost.params)
+        if node.train_only:  # at inference it neither runs nor is read
+            macs.append(0), flops.append(0), read.append(0), written.append(0), live.append(0)
+            continue
+        macs.append(cost.macs)
+        flops.append(cost.flops)
+        read.append(width * (r + cost.params))
+        written.append(width * w)
+        live.append(width * elements)
+    columns = MappingProxyType(dict(zip(COLUMNS, map(tuple, (params, macs, flops, read, written,
+                                                             live)))))
+    peak, at = peak_activations(net, profile, batch)
+    return Analysis(net.name, net, columns, dtype, batch, memory, width * peak, at,
                     spec_text, description)

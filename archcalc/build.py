@@ -108,10 +108,8 @@ def _build(spec: Spec, fold_bn: bool, ratios: dict | None) -> Network:
                     params["exp"] = _tfslim_exp(params["exp"], g.shape(x).c, ratios, index, spec)
                 blk = repeat_of(BLOCKS[layer.kind](**params), r)
                 params = {k: getattr(blk, k) for k in params}
-                g.begin_block(BlockInfo(name, layer.kind,
-                                        replace(layer, params=tuple(params.items()),
-                                                repeat=1).text(), layer.train_only))
-                x = blk.expand(g, x, name, ctx)
+                g.begin_block(BlockInfo(name, layer.kind, layer.text(params), layer.train_only))
+                x = g.expand(blk, x, name, ctx)
             except ArchcalcError as exc:
                 if layer.train_only:  # say so: inference never runs this branch
                     exc = ArchcalcError(f"{exc.message} (in a train_only branch, which the "

@@ -8,6 +8,7 @@ are in execution order (the sequential schedule used for peak memory).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ArchcalcError
 from .ops import Shape
@@ -15,10 +16,10 @@ from .ops import Shape
 INPUT = "input"
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     """One op; ``train_only``: it runs in training only (its params count, its inference
-    cost is zero and no inference tensor depends on it)."""
+    cost is zero and no inference tensor depends on it).  A named tuple: built once per op
+    on the hot path."""
 
     name: str
     block: str
@@ -82,7 +83,8 @@ class GraphBuilder:
         self._outputs: dict[str, str] = {INPUT: INPUT}
         self.block = ""
         self.train_only = False
-        self._train_only: dict[str, bool] = {}
+        self._train_only: set[str] = set()  # tensors only training-only layers may read
+        self._templates: dict[tuple, tuple | None] = {}
 
     def begin_block(self, info: BlockInfo) -> None:
         self._blocks.append(info)
@@ -110,16 +112,67 @@ class GraphBuilder:
         """Add ``op`` applied to ``inputs`` under ``name``; returns the output tensor's name."""
         if name in self._shapes:
             raise ArchcalcError(f"duplicate layer name {name!r}", field="name")
-        in_shapes = tuple(self._shapes[t] for t in inputs)
+        shapes = self._shapes
+        in_shapes = tuple([shapes[t] for t in inputs])
         out = op.out_shape(*in_shapes)
-        if not self.train_only and any(self._train_only.get(t) for t in inputs):
+        if self.train_only:
+            self._train_only.add(name)
+        elif self._train_only and not self._train_only.isdisjoint(inputs):
             raise ArchcalcError(f"layer {name!r} reads a train_only layer's output; only "
                                 f"train_only layers may", field="input")
-        self._nodes.append(Node(name, self.block, op, tuple(inputs), in_shapes, out,
-                                self.train_only))
-        self._train_only[name] = self.train_only
-        self._shapes[name] = out
+        self._nodes.append(Node(name, self.block, op, inputs, in_shapes, out, self.train_only))
+        shapes[name] = out
         return name
+
+    def expand(self, blk, x: str, name: str, ctx) -> str:
+        """``blk.expand(self, x, name, ctx)``: the block's ops added under ``name``, reading
+        ``x``; returns its output tensor.
+
+        An expansion equal to an earlier one (same block values, input shape, context and
+        training flag) is replayed from it: the new nodes share the earlier ops and shapes,
+        which are immutable.  Specs of thousands of layers repeat a few blocks, so this keeps
+        their build time and memory small.  Expansions that read tensors other than ``x`` or
+        name ops outside ``name.`` are always built afresh, as are values that cannot be
+        hashed (NumPy arrays)."""
+        try:
+            key = (blk, self._shapes[x], ctx, self.train_only)
+            template = self._templates.get(key)
+        except TypeError:
+            return blk.expand(self, x, name, ctx)
+        if template is not None and (self.train_only or x not in self._train_only):
+            return self._replay(template, x, name)
+        start = len(self._nodes)
+        y = blk.expand(self, x, name, ctx)
+        self._templates[key] = _template(self._nodes[start:], x, y, name + ".")
+        return y
+
+    def _replay(self, template: tuple, x: str, name: str) -> str:
+        steps, out = template
+        prefix, shapes = name + ".", self._shapes
+        for suffix, op, inputs, in_shapes, out_shape in steps:
+            node = prefix + suffix
+            if node in shapes:
+                raise ArchcalcError(f"duplicate layer name {node!r}", field="name")
+            self._nodes.append(Node(node, self.block, op,
+                                    tuple([x if t is None else prefix + t for t in inputs]),
+                                    in_shapes, out_shape, self.train_only))
+            shapes[node] = out_shape
+            if self.train_only:
+                self._train_only.add(node)
+        return x if out is None else prefix + out
 
     def network(self, name: str) -> Network:
         return Network(name, self.input_shape, tuple(self._nodes), tuple(self._blocks))
+
+
+def _template(nodes: list[Node], x: str, y: str, prefix: str) -> tuple | None:
+    """A block's nodes with names relative to ``prefix`` and ``x`` as ``None``, or ``None``
+    when the block reads other tensors or names ops outside ``prefix``."""
+    own = {node.name for node in nodes}
+    if any(not node.name.startswith(prefix) or any(t != x and t not in own for t in node.inputs)
+           for node in nodes) or (y != x and y not in own):
+        return None
+    cut = len(prefix)
+    steps = tuple((node.name[cut:], node.op, tuple(None if t == x else t[cut:] for t in node.inputs),
+                   node.in_shapes, node.out_shape) for node in nodes)
+    return steps, None if y == x else y[cut:]

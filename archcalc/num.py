@@ -25,7 +25,10 @@ def _is_numpy(x) -> bool:
 
 def is_concrete(*values) -> bool:
     """True when every value is a plain integer (so it can be validated and compared)."""
-    return all(isinstance(v, numbers.Integral) for v in values)
+    for v in values:  # ``type(v) is int`` first: the ABC check is slow on the hot path
+        if type(v) is not int and not isinstance(v, numbers.Integral):
+            return False
+    return True
 
 
 def maximum(a, b):

@@ -46,8 +46,10 @@ class Shape(NamedTuple):
     @property
     def dims(self) -> tuple:
         """The dims in spec order: ``(H, W, C)`` for images, ``(T, D)`` for tokens."""
-        return {"tokens": (self.h, self.c), "heads": (self.w, self.h, self.c)}.get(
-            self.layout, (self.h, self.w, self.c))
+        layout = self.layout
+        if layout == "tokens":
+            return (self.h, self.c)
+        return (self.w, self.h, self.c) if layout == "heads" else (self.h, self.w, self.c)
 
     @property
     def torch_dims(self) -> tuple:
@@ -92,7 +94,7 @@ def conv_out_size(size, k, s, p0, p1, d, ceil=False):
     return out - ge((out - 1) * s, size + p0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Windowed:
     """Shared geometry of convolution and pooling windows."""
 
@@ -120,7 +122,7 @@ def _check_channels(cin, cout, groups) -> None:
                             field="g")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conv2d(_Windowed):
     """2-D convolution; ``groups == cin == cout`` is a depthwise convolution."""
 
@@ -157,7 +159,7 @@ class Conv2d(_Windowed):
         return f"conv {size_text(self.k)}" + (f" g{self.groups}" if self.groups != 1 else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConvTranspose2d:
     """Transposed 2-D convolution: each input pixel scatters a ``k×k`` kernel into the
     output, ``out = (in − 1)·s − 2p + d·(k − 1) + output_padding + 1``."""
@@ -197,7 +199,7 @@ class ConvTranspose2d:
         return f"conv transposed {size_text(self.k)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BatchNorm2d:
     """Batch normalisation in inference form: per channel scale and shift; learned (affine)
     or not."""
@@ -213,7 +215,7 @@ class BatchNorm2d:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerNorm:
     """Layer normalisation over the feature dim ``c`` at each position, in any layout (on a
     ``chw`` image this is ConvNeXt's LayerNorm2d)."""
@@ -228,7 +230,7 @@ class LayerNorm:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupNorm:
     """Group normalisation of a ``chw`` image: statistics per group of ``c/groups`` channels."""
 
@@ -247,7 +249,7 @@ class GroupNorm:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Activation:
     """Elementwise nonlinearity: one of :data:`ACTIVATIONS`."""
 
@@ -263,7 +265,7 @@ class Activation:
         return self.fn
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Softmax:
     """Softmax over the feature dim ``c`` (the last dim: keys, for attention scores)."""
 
@@ -275,7 +277,7 @@ class Softmax:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Linear:
     """Fully connected layer.  On a ``chw`` image it reads the flattened input (``c·h·w``
     features) and gives ``(out, 1, 1)``; on tokens and channels-last images it maps the
@@ -298,7 +300,7 @@ class Linear:
         return Shape(self.fout, x.h, x.w, x.layout)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatMul:
     """Matrix product ``a @ b`` of token or per-head matrices (``h × c``; batched over ``w``)."""
 
@@ -334,7 +336,7 @@ def attention_macs(scores: Shape, qkv: Shape, heads):
     return scores.numel * (qkv.c // 3 // heads)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttnScores:
     """Multi-head attention scores ``QKᵀ/√d`` from a fused ``qkv`` tensor (``3·D``
     features): global over the tokens, or in ``window×window`` windows (Swin) with a learned
@@ -360,7 +362,7 @@ class AttnScores:
         return "attention QKᵀ" + ("" if self.window is None else f" {self.window}x{self.window} window")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttnValues:
     """Attention output ``softmax(scores) @ V`` (V from the fused ``qkv`` tensor), heads
     merged back into ``D`` features in ``qkv``'s layout."""
@@ -381,7 +383,7 @@ class AttnValues:
         return "attention AV" + ("" if self.window is None else f" {self.window}x{self.window} window")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WindowShift:
     """Swin's window preparation on a channels-last image: zero-pad ``h×w`` up to whole
     ``window×window`` windows and roll by ``−shift``; with ``crop`` set to the original
@@ -402,7 +404,7 @@ class WindowShift:
                           w=-(-x.w // self.window) * self.window)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pool2d(_Windowed):
     """Average or max pooling over ``k×k`` windows (stride defaults to ``k``); ``ceil`` is
     PyTorch's ``ceil_mode``.  As in PyTorch, padding is at most half the kernel per side.
@@ -440,7 +442,7 @@ class Pool2d(_Windowed):
         return f"{self.mode} pool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AdaptivePool2d:
     """Adaptive average or max pooling to an ``out`` (int or ``(h, w)``) grid; ``avg`` to 1 is
     global average pooling.  Output cell ``i`` of ``n`` reads input rows
@@ -462,7 +464,7 @@ class AdaptivePool2d:
         return f"adaptive {self.mode} pool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Upsample:
     """Upsampling by an integer ``scale``: ``nearest`` (copies) or ``bilinear``."""
 
@@ -480,7 +482,7 @@ class Upsample:
         return f"upsample {self.mode}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Add:
     """Elementwise sum of two equal shapes (the residual connection)."""
 
@@ -494,7 +496,7 @@ class Add:
         return a
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scale:
     """Channel-wise product ``x · gate`` with a ``(c, 1, 1)`` gate (squeeze-excite)."""
 
@@ -511,7 +513,7 @@ class Scale:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerScale:
     """A learned per-channel multiplier (ConvNeXt's layer scale): ``c`` parameters."""
 
@@ -524,7 +526,7 @@ class LayerScale:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Concat:
     """Concatenation of any number of tensors along the feature dim ``c`` (channels)."""
 
@@ -541,7 +543,7 @@ class Concat:
         return first._replace(c=sum(x.c for x in xs[1:]) + first.c)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChannelSplit:
     """Take channel half ``half`` (0 or 1) of the input: a view, no data moves."""
 
@@ -558,7 +560,7 @@ class ChannelSplit:
         return Shape(x.c // 2, x.h, x.w)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChannelShuffle:
     """ShuffleNet's channel shuffle with ``groups`` groups: a copy, no arithmetic."""
 
@@ -572,7 +574,7 @@ class ChannelShuffle:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Permute:
     """Layout change, a copy: ``hwc`` (channels last) and ``chw`` both ways, or ``tokens``
     from a ``chw`` image (ViT's flatten of the patch grid)."""
@@ -593,7 +595,7 @@ class Permute:
         return f"permute to {self.to}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PatchMerge:
     """Swin's patch merging on a channels-last image: each 2×2 neighbourhood (zero-padded to
     even sides) concatenated into ``4·c`` features.  Data movement only."""
@@ -607,7 +609,7 @@ class PatchMerge:
         return Shape(4 * x.c, -(-x.h // 2), -(-x.w // 2), "hwc")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassToken:
     """A learned class token (``d`` parameters) prepended to the token sequence."""
 
@@ -621,7 +623,7 @@ class ClassToken:
         return Shape.tokens(x.h + 1, x.c)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PosEmbed:
     """A learned position embedding (``t·d`` parameters) added to the tokens."""
 
@@ -636,7 +638,7 @@ class PosEmbed:
         return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TokenSelect:
     """Token ``index`` of the sequence (ViT's class token read-out): a view."""
 
@@ -654,7 +656,7 @@ class TokenSelect:
         return Shape.tokens(1, x.c)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """Dropout or stochastic depth: the identity at inference (a view, zero cost)."""
 

@@ -17,30 +17,25 @@ from ..ops import is_view
 POLICIES = ("unfused", "fused")
 
 
-def _roots(net: Network) -> dict[str, str]:
-    """Tensor -> the tensor whose storage it uses (views alias their input)."""
-    roots = {INPUT: INPUT}
-    for node in net.nodes:
-        roots[node.name] = roots[node.inputs[0]] if is_view(node.op) else node.name
-    return roots
-
-
 def traffic(net: Network, policy: str, batch=1) -> list[tuple[object, object]]:
     """Per node: (activation elements read, activation elements written) under ``policy``."""
-    block_of = {INPUT: None, **{n.name: n.block for n in net.nodes}}
-    consumers = net.consumers()
+    fused = policy == "fused"
+    if fused:
+        block_of = {INPUT: None, **{n.name: n.block for n in net.nodes}}
+        consumers = net.consumers()
     out = []
     for node in net.nodes:
-        if is_view(node.op) or node.train_only:
+        if node.train_only or is_view(node.op):
             out.append((0, 0))
-            continue
-        read = 0
-        for tensor, shape in zip(node.inputs, node.in_shapes):
-            if policy == "unfused" or block_of[tensor] != node.block:
-                read += shape.numel
-        internal = (policy == "fused" and node.name != net.output and consumers[node.name]
-                    and all(net.nodes[i].block == node.block for i in consumers[node.name]))
-        out.append((batch * read, 0 if internal else batch * node.out_shape.numel))
+        elif not fused:
+            out.append((batch * sum(shape.numel for shape in node.in_shapes),
+                        batch * node.out_shape.numel))
+        else:
+            read = sum(shape.numel for tensor, shape in zip(node.inputs, node.in_shapes)
+                       if block_of[tensor] != node.block)
+            internal = (node.name != net.output and consumers[node.name]
+                        and all(net.nodes[i].block == node.block for i in consumers[node.name]))
+            out.append((batch * read, 0 if internal else batch * node.out_shape.numel))
     return out
 
 
@@ -50,26 +45,29 @@ def live_profile(net: Network, batch=1) -> list:
     A tensor lives from its producer to its last reader (the network output to the end);
     views share their source's storage, the network input is live from the start; training-only
     nodes do not run."""
-    roots = _roots(net)
-    n = len(net.nodes)
-    last = {INPUT: 0}
-    for i, node in enumerate(net.nodes):
+    nodes = net.nodes
+    n = len(nodes)
+    root = {INPUT: INPUT}  # tensor -> the tensor whose storage it uses (views alias)
+    last = {INPUT: 0}  # storage -> index of its last reader
+    for i, node in enumerate(nodes):
+        root[node.name] = root[node.inputs[0]] if is_view(node.op) else node.name
         if node.train_only:
             continue
-        last.setdefault(roots[node.name], i)
+        last.setdefault(root[node.name], i)
         for t in node.inputs:
-            last[roots[t]] = max(last[roots[t]], i)
-    last[roots[net.output]] = n
+            last[root[t]] = i
+    last[root[net.output]] = n
     delta = [0] * (n + 2)
-    delta[0] += net.input_shape.numel
+    delta[0] = net.input_shape.numel
     delta[last[INPUT] + 1] -= net.input_shape.numel
-    for i, node in enumerate(net.nodes):
-        if not is_view(node.op) and not node.train_only:
-            delta[i] += node.out_shape.numel
-            delta[last[node.name] + 1] -= node.out_shape.numel
+    for i, node in enumerate(nodes):
+        if not node.train_only and root[node.name] == node.name:
+            size = node.out_shape.numel
+            delta[i] += size
+            delta[last[node.name] + 1] -= size
     live, running = [], 0
-    for i in range(n):
-        running += delta[i]
+    for step in delta[:n]:
+        running += step
         live.append(batch * running)
     return live
 

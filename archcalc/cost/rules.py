@@ -36,7 +36,7 @@ rule = RULES.register
 def op_cost(op, in_shapes: tuple[Shape, ...], out: Shape, batch=1) -> Cost:
     """Exact cost of ``op`` for ``batch`` samples."""
     base = RULES(op, in_shapes, out)
-    return Cost(base.params, batch * base.macs, batch * base.flops)
+    return base if batch == 1 else Cost(base.params, batch * base.macs, batch * base.flops)
 
 
 def _with_bias(macs, params, bias, out: Shape) -> Cost:

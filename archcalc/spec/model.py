@@ -31,9 +31,11 @@ class LayerSpec:
     stage: bool = False
     train_only: bool = False
 
-    def text(self) -> str:
-        args = ",".join(f"{k}={v}" for k, v in self.params)
-        return (f"{self.kind}({args})" + (f"×{self.repeat}" if self.repeat != 1 else "")
+    def text(self, params: dict | None = None) -> str:
+        """The layer as inline text; with ``params``, one repeat of it with those values."""
+        args = ",".join(f"{k}={v}" for k, v in (self.params if params is None else params.items()))
+        repeat = self.repeat if params is None else 1
+        return (f"{self.kind}({args})" + (f"×{repeat}" if repeat != 1 else "")
                 + (" train_only" if self.train_only else ""))
 
 
