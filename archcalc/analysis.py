@@ -10,6 +10,7 @@ a zero baseline, the intensity of an op that moves no bytes) are ``None``, never
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -234,21 +235,35 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
     (validated by :class:`archcalc.Options`).  Weights are read once per op; a training-only
     op keeps its parameters and costs nothing else."""
     width = DTYPE_BYTES[dtype]
-    params, macs, flops, read, written, live = [], [], [], [], [], []
     profile = live_profile(net, batch)
-    for node, (r, w), elements in zip(net.nodes, traffic(net, memory, batch), profile):
-        cost = op_cost(node.op, node.in_shapes, node.out_shape, batch)
-        params.append(cost.params)
-        if node.train_only:  # at inference it neither runs nor is read
-            macs.append(0), flops.append(0), read.append(0), written.append(0), live.append(0)
-            continue
-        macs.append(cost.macs)
-        flops.append(cost.flops)
-        read.append(width * (r + cost.params))
-        written.append(width * w)
-        live.append(width * elements)
-    columns = MappingProxyType(dict(zip(COLUMNS, map(tuple, (params, macs, flops, read, written,
-                                                             live)))))
+    try:  # 8 bytes a number, not a Python int's 36: a million-op network stays small
+        columns = _costed(net, width, memory, batch, profile, lambda: array("q"))
+        columns = {k: memoryview(v).toreadonly() for k, v in columns.items()}
+    except (TypeError, OverflowError):  # NumPy arrays, SymPy symbols, counts beyond int64
+        columns = {k: tuple(v) for k, v in _costed(net, width, memory, batch, profile,
+                                                   list).items()}
     peak, at = peak_activations(net, profile, batch)
-    return Analysis(net.name, net, columns, dtype, batch, memory, width * peak, at,
-                    spec_text, description)
+    return Analysis(net.name, net, MappingProxyType(columns), dtype, batch, memory,
+                    width * peak, at, spec_text, description)
+
+
+def _costed(net: Network, width: int, memory: str, batch, profile: list, new) -> dict:
+    """The :data:`COLUMNS` of ``net``, each a container made by ``new()``."""
+    columns = {k: new() for k in COLUMNS}
+    params, macs, flops, read, written, live = (columns[k].append for k in COLUMNS)
+    costs: dict[tuple[int, int], Cost] = {}  # replayed blocks share op and shape objects
+    for node, (r, w), elements in zip(net.nodes, traffic(net, memory, batch), profile):
+        key = (id(node.op), id(node.in_shapes))
+        cost = costs.get(key)
+        if cost is None:
+            cost = costs[key] = op_cost(node.op, node.in_shapes, node.out_shape, batch)
+        params(cost.params)
+        if node.train_only:  # at inference it neither runs nor is read
+            macs(0), flops(0), read(0), written(0), live(0)
+            continue
+        macs(cost.macs)
+        flops(cost.flops)
+        read(width * (r + cost.params))
+        written(width * w)
+        live(width * elements)
+    return columns

@@ -85,6 +85,7 @@ class GraphBuilder:
         self.train_only = False
         self._train_only: set[str] = set()  # tensors only training-only layers may read
         self._templates: dict[tuple, tuple | None] = {}
+        self._seen: set[tuple] = set()
 
     def begin_block(self, info: BlockInfo) -> None:
         self._blocks.append(info)
@@ -141,6 +142,9 @@ class GraphBuilder:
             return blk.expand(self, x, name, ctx)
         if template is not None and (self.train_only or x not in self._train_only):
             return self._replay(template, x, name)
+        if key not in self._seen:  # keep a template only of an expansion seen twice
+            self._seen.add(key)
+            return blk.expand(self, x, name, ctx)
         start = len(self._nodes)
         y = blk.expand(self, x, name, ctx)
         self._templates[key] = _template(self._nodes[start:], x, y, name + ".")

@@ -17,26 +17,25 @@ from ..ops import is_view
 POLICIES = ("unfused", "fused")
 
 
-def traffic(net: Network, policy: str, batch=1) -> list[tuple[object, object]]:
-    """Per node: (activation elements read, activation elements written) under ``policy``."""
+def traffic(net: Network, policy: str, batch=1):
+    """Per node, in order: (activation elements read, activation elements written) under
+    ``policy`` (a generator: a network of a million ops never holds them all)."""
     fused = policy == "fused"
     if fused:
         block_of = {INPUT: None, **{n.name: n.block for n in net.nodes}}
         consumers = net.consumers()
-    out = []
     for node in net.nodes:
         if node.train_only or is_view(node.op):
-            out.append((0, 0))
+            yield 0, 0
         elif not fused:
-            out.append((batch * sum(shape.numel for shape in node.in_shapes),
-                        batch * node.out_shape.numel))
+            yield (batch * sum(shape.numel for shape in node.in_shapes),
+                   batch * node.out_shape.numel)
         else:
             read = sum(shape.numel for tensor, shape in zip(node.inputs, node.in_shapes)
                        if block_of[tensor] != node.block)
             internal = (node.name != net.output and consumers[node.name]
                         and all(net.nodes[i].block == node.block for i in consumers[node.name]))
-            out.append((batch * read, 0 if internal else batch * node.out_shape.numel))
-    return out
+            yield batch * read, 0 if internal else batch * node.out_shape.numel
 
 
 def live_profile(net: Network, batch=1) -> list:
@@ -47,21 +46,22 @@ def live_profile(net: Network, batch=1) -> list:
     nodes do not run."""
     nodes = net.nodes
     n = len(nodes)
-    root = {INPUT: INPUT}  # tensor -> the tensor whose storage it uses (views alias)
+    root: dict[str, str] = {}  # view -> the tensor whose storage it uses
     last = {INPUT: 0}  # storage -> index of its last reader
     for i, node in enumerate(nodes):
-        root[node.name] = root[node.inputs[0]] if is_view(node.op) else node.name
+        if is_view(node.op):
+            root[node.name] = root.get(node.inputs[0], node.inputs[0])
         if node.train_only:
             continue
-        last.setdefault(root[node.name], i)
+        last.setdefault(root.get(node.name, node.name), i)
         for t in node.inputs:
-            last[root[t]] = i
-    last[root[net.output]] = n
+            last[root.get(t, t)] = i
+    last[root.get(net.output, net.output)] = n
     delta = [0] * (n + 2)
     delta[0] = net.input_shape.numel
     delta[last[INPUT] + 1] -= net.input_shape.numel
     for i, node in enumerate(nodes):
-        if not node.train_only and root[node.name] == node.name:
+        if not node.train_only and node.name not in root:
             size = node.out_shape.numel
             delta[i] += size
             delta[last[node.name] + 1] -= size
