@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import replace
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -351,11 +352,29 @@ class _Importer:
             raise ArchcalcError(f"unsupported method .{method}()")
 
 
-def _trace(module: nn.Module, x) -> fx.GraphModule:
-    from torch.fx.passes.shape_prop import ShapeProp
+class _TensorMeta(NamedTuple):
+    shape: torch.Size
 
+
+class _ShapeRecorder(fx.Interpreter):
+    """Runs a traced module, recording each node's output shape as ``node.meta["tensor_meta"]``
+    (a tuple of them for tuple outputs), as torch's ``ShapeProp`` does without its strides,
+    quantisation and SymPy import (0.5 s more on MobileNetV2)."""
+
+    def run_node(self, node):
+        result = super().run_node(node)
+        if isinstance(result, torch.Tensor):
+            node.meta["tensor_meta"] = _TensorMeta(result.shape)
+        elif isinstance(result, (tuple, list)):
+            node.meta["tensor_meta"] = tuple(
+                _TensorMeta(r.shape) if isinstance(r, torch.Tensor) else None for r in result)
+        return result
+
+
+def _trace(module: nn.Module, x) -> fx.GraphModule:
     gm = fx.GraphModule(module, _Tracer().trace(module))
-    ShapeProp(gm).propagate(x)
+    with torch.no_grad():
+        _ShapeRecorder(gm).run(x)
     return gm
 
 

@@ -6,9 +6,11 @@ FLOPs, peak activations) are never cut.  User text is never read as console mark
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from rich import box
 from rich.console import Console
+from rich.cells import cell_len
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -51,13 +53,24 @@ def _table(section: Section, columns, capped: bool = False, wrap_min: int = WRAP
     return table
 
 
+def _widest_rows(section: Section) -> list[dict]:
+    """The rows holding each column's widest cell: a table of them measures as wide as the
+    whole table (a column is as wide as its widest cell), at a fraction of the cost."""
+    keep = set()
+    for c in section.columns:
+        keep.add(max(range(len(section.rows)), default=None,
+                     key=lambda i: max(map(cell_len, _cell(c, section.rows[i]).plain.split("\n")))))
+    return [row for i, row in enumerate(section.rows) if i in keep]
+
+
 def fit(console: Console, section: Section) -> Table:
     """The table that fits the console width: lowest-priority columns dropped first, then
     names wrapped narrower (down to :data:`WRAP_FLOOR`); numbers are never wrapped."""
     unbounded = console.options.update(max_width=10**6)
+    widest = replace(section, rows=_widest_rows(section))
 
     def fits(columns, wrap_min) -> bool:
-        capped = _table(section, columns, capped=True, wrap_min=wrap_min)
+        capped = _table(widest, columns, capped=True, wrap_min=wrap_min)
         return Measurement.get(console, unbounded, capped).maximum <= console.width
 
     columns = list(section.columns)
