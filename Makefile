@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench reports browser clean
+.PHONY: demo test bench profile reports browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,16 @@ browser:
 
 bench: $(VENV)/.full
 	$(PY) benchmarks/startup.py
-	$(PY) benchmarks/vs_fvcore.py
+	$(PY) benchmarks/inprocess.py
+	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/bridge.py
 	$(PY) benchmarks/reports.py
+	$(PY) benchmarks/table.py
+
+# Where the time goes (pyinstrument, installed here: a profiling tool, not a dependency).
+profile: $(VENV)/.full
+	$(PY) -m pip install -q pyinstrument
+	$(PY) benchmarks/where_time_goes.py
 
 # The example reports in reports/, regenerated from the current code.
 # HTML examples share one plotly.js beside them (a report made without --plotly-js embeds it).
