@@ -123,13 +123,40 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
                                spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
 
 
+def _candidates(refs, opts: Options) -> tuple[list, Options, str]:
+    """The candidates (``zoo:all`` expanded; none: the embedded default, on its own input and
+    activation), the options, and the note that explains the default."""
+    refs = [name for ref in refs for name in expand_zoo_all(ref)]
+    if refs:
+        return refs, opts, ""
+    return (list(DEFAULT_CANDIDATES), replace(opts, input=opts.input or DEFAULT_INPUT,
+                                              act=opts.act or DEFAULT_ACT), DEFAULT_LAYER)
+
+
 def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:
     """Analyze each candidate with the same options.  No candidates: the embedded default,
     standard vs depthwise-separable vs inverted residual on :data:`DEFAULT_LAYER`."""
-    opts = options or Options(**kwargs)
-    note = ""
-    refs = [name for ref in refs for name in expand_zoo_all(ref)]
-    if not refs:
-        refs, note = DEFAULT_CANDIDATES, DEFAULT_LAYER
-        opts = replace(opts, input=opts.input or DEFAULT_INPUT, act=opts.act or DEFAULT_ACT)
+    refs, opts, note = _candidates(refs, options or Options(**kwargs))
     return Comparison(tuple(analyze(r, opts) for r in refs), note)
+
+
+def closed_forms(refs=(), free: str | None = None, options: Options | None = None,
+                 command: str = ""):
+    """A :class:`~archcalc.report.document.SymbolicReport`: each candidate's totals as closed
+    forms in the names ``free`` frees (``"t,k,out"``; by default see
+    :func:`archcalc.symbolic.default_free`); the embedded default counts weights only, as the
+    papers' forms do."""
+    from .report.document import SymbolicReport
+    from .symbolic import closed_forms as forms, default_free, meanings, parse_free
+
+    opts = options or Options()
+    if not refs and opts.norm is None:
+        opts = replace(opts, norm="none")
+    refs, opts, _ = _candidates(refs, opts)
+    specs = [opts.apply(load_spec(ref, opts.input)) for ref in refs]
+    names = parse_free(free) if free else default_free(specs)
+    with _collector_paused():
+        result = forms(specs, names, opts)
+    setting = (f"input {'×'.join(map(str, opts.input))}, " if opts.input else "") + \
+        f"norm {opts.norm or 'as the spec says'}, {opts.dtype or 'fp32'}, batch {opts.batch}"
+    return SymbolicReport(tuple(result), tuple(meanings(names).items()), setting, command)

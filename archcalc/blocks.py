@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 
 from .errors import ArchcalcError
 from .ir import GraphBuilder
-from .num import is_concrete, make_divisible, scale_channels
+from .num import is_concrete, make_divisible, nonzero, round_half_even, same, scale_channels
 from .ops import (ACTIVATIONS, Activation, AdaptivePool2d, Add, AttnScores, AttnValues,
                   BatchNorm2d, ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d,
                   ConvTranspose2d, GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul,
@@ -104,10 +104,6 @@ def squeeze_excite(g: GraphBuilder, x: str, name: str, squeeze, act: str, gate: 
 
 def residual(g: GraphBuilder, x: str, y: str, name: str) -> str:
     return g.add(f"{name}.add", Add(), x, y)
-
-
-def _same(a, b) -> bool:
-    return is_concrete(a, b) and a == b
 
 
 @block("conv", "standard", "convolution")
@@ -205,24 +201,28 @@ class InvertedResidual:
         cin = g.shape(x).c
         hidden = self.exp if self.exp is not None else _expanded(cin, self.t)
         y = x
-        if not _same(hidden, cin):
+        if not same(hidden, cin, "expansion conv skipped when exp = in"):
             y = conv_unit(g, y, f"{name}.expand", ctx, hidden, 1, act=act)
         y = conv_unit(g, y, f"{name}.dw", ctx, hidden, self.k, self.s, self.d, hidden, act)
-        if self.se:
+        if nonzero(self.se, "squeeze-excite present"):
             base = hidden if self.se_of == "expanded" else cin
             squeeze = scale_channels(base, self.se, self.se_divisor)
             y = squeeze_excite(g, y, f"{name}.se", squeeze, self.se_act, self.se_gate)
         y = conv_unit(g, y, f"{name}.project", ctx, self.out, 1)
-        if _same(self.s, 1) and _same(cin, self.out):
+        if _residual(self.s, cin, self.out):
             y = residual(g, x, y, name)
         return y
 
 
+def _residual(s, cin, out) -> bool:
+    """Whether a block adds its input back: stride 1 and as many channels out as in."""
+    return same(s, 1, "residual add iff stride 1") and same(cin, out, "residual add iff in = out")
+
+
 def _expanded(cin, t):
-    """Expanded channels ``round(t·in)``; symbolic and integer ``t`` stay exact."""
-    if is_concrete(cin) and not is_concrete(t):
-        return int(round(cin * t))
-    return cin * t
+    """Expanded channels ``round(t·in)`` (half to even, as Python rounds); exact products of
+    integers and symbols stay as they are."""
+    return round_half_even(cin * t)
 
 
 @block("se", "squeeze_excite")
@@ -241,7 +241,7 @@ class SqueezeExcite:
 
 
 def _downsample(g, x, name, ctx, out, s):
-    if _same(s, 1) and _same(g.shape(x).c, out):
+    if _residual(s, g.shape(x).c, out):
         return x
     return conv_unit(g, x, f"{name}.downsample", ctx, out, 1, s)
 
@@ -310,8 +310,8 @@ class ShuffleUnit:
         act = self.act or ctx.act
         cin = g.shape(x).c
         half = self.out // 2
-        if _same(self.s, 1):
-            if is_concrete(cin, self.out) and cin != self.out:
+        if same(self.s, 1, "stride-1 unit splits its input"):
+            if not same(cin, self.out, "a stride-1 unit keeps its channels", generic=True):
                 raise ArchcalcError(f"a stride-1 shuffle unit needs in == out channels, "
                                     f"got {cin} and {self.out}", field="out")
             left = g.add(f"{name}.split0", ChannelSplit(0), x)
@@ -799,12 +799,12 @@ class FusedInvertedResidual:
         act = self.act or ctx.act
         cin = g.shape(x).c
         hidden = _expanded(cin, self.t)
-        if _same(hidden, cin):
+        if same(hidden, cin, "projection skipped when t·in = in"):
             y = conv_unit(g, x, f"{name}.fused", ctx, self.out, self.k, self.s, act=act)
         else:
             y = conv_unit(g, x, f"{name}.fused", ctx, hidden, self.k, self.s, act=act)
             y = conv_unit(g, y, f"{name}.project", ctx, self.out, 1)
-        if _same(self.s, 1) and _same(cin, self.out):
+        if _residual(self.s, cin, self.out):
             y = residual(g, x, y, name)
         return y
 
@@ -832,7 +832,7 @@ class RegNetBlock:
                                 field="gw")
         y = conv_unit(g, x, f"{name}.a", ctx, mid, 1, act=act)
         y = conv_unit(g, y, f"{name}.b", ctx, mid, 3, self.s, groups=mid // self.gw, act=act)
-        if self.se:
+        if nonzero(self.se, "squeeze-excite present"):
             y = squeeze_excite(g, y, f"{name}.se", _expanded(cin, self.se), "relu", "sigmoid")
         y = conv_unit(g, y, f"{name}.c", ctx, self.out, 1)
         y = residual(g, _downsample(g, x, name, ctx, self.out, self.s), y, name)

@@ -122,24 +122,25 @@ def compare(
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
-    symbolic: Annotated[bool, typer.Option("--symbolic", help="Print closed forms (SymPy).")] = False,
+    symbolic: Annotated[bool, typer.Option(
+        "--symbolic", help="Closed forms of the totals (SymPy) in the names --free frees.")] = False,
+    free: Annotated[Optional[str], typer.Option(
+        "--free", help="With --symbolic: names to keep as symbols, e.g. t,k,out (block "
+                       "parameters; in, res, h, w for the input).", metavar="NAMES")] = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
-    if symbolic:
-        from .report import registry
-        from .report.symbolic import closed_form_text
-
-        registry.write(closed_form_text(), output)
-        return
     from . import api
 
+    options = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
+                       replace, depth_mult, width_rule)
+    if symbolic or free:
+        fmt = _format(format, output, "symbolic")
+        show(api.closed_forms(candidates or (), free, options, _command()), fmt, output)
+        return
     fmt = _format(format, output)
-    result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
-                                                    dtype, batch, memory, fold_bn, replace,
-                                                    depth_mult, width_rule))
-    show(_report(result, by, False), fmt, output, plotly_js)
+    show(_report(api.compare(candidates or (), options), by, False), fmt, output, plotly_js)
 
 
 @app.command()

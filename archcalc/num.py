@@ -2,15 +2,28 @@
 
 Cost and shape formulas are plain arithmetic (``+ - * //``) and run unchanged on Python
 ``int`` (exact counts), NumPy integer arrays (vectorised sweeps) and SymPy expressions
-(closed forms).  The handful of steps that are not plain arithmetic (max, concreteness
-checks) dispatch here, once.  NumPy and SymPy are never imported by this module: a value can
-only be one of their types if the caller already imported them.
+(closed forms).  The handful of steps that are not plain arithmetic (max, rounding,
+concreteness checks, structural decisions) dispatch here, once.  NumPy and SymPy are never
+imported by this module: a value can only be one of their types if the caller already
+imported them.
+
+Structural decisions (is there a residual add, is the expansion conv skipped) never compare
+values that may be arrays or symbols directly; they go through :func:`same` and
+:func:`nonzero`, which answer for every number type by one rule:
+
+* ints: the comparison itself;
+* NumPy arrays: the answer when every element agrees, else :class:`MixedDecision` carrying
+  the elementwise answer, and the sweep splits its grid by it (each part then has one graph);
+* SymPy: the answer when SymPy can decide it; otherwise, inside :func:`assuming_generic`, the
+  generic answer (symbols differ, an expression is nonzero) recorded as an assumption that is
+  printed with the closed form, and outside it an :class:`ArchcalcError` naming the condition.
 """
 
 from __future__ import annotations
 
 import numbers
 import sys
+from contextlib import contextmanager
 
 
 def _is_sympy(x) -> bool:
@@ -29,6 +42,82 @@ def is_concrete(*values) -> bool:
         if type(v) is not int and not isinstance(v, numbers.Integral):
             return False
     return True
+
+
+class MixedDecision(Exception):
+    """A structural decision that differs across the elements of a NumPy array: ``mask`` is
+    the elementwise answer; the caller evaluates the two parts separately."""
+
+    def __init__(self, mask, what: str):
+        super().__init__(what)
+        self.mask, self.what = mask, what
+
+
+_assumptions: list | None = None
+
+
+@contextmanager
+def assuming_generic():
+    """Undecidable symbolic decisions take their generic answer inside this block; yields the
+    list of the conditions assumed (as SymPy relations), in the order they were met."""
+    global _assumptions
+    outer, _assumptions = _assumptions, []
+    try:
+        yield _assumptions
+    finally:
+        _assumptions = outer
+
+
+def _decide(cond, generic: bool, what: str) -> bool:
+    if _is_numpy(cond):
+        if cond.all():
+            return True
+        if not cond.any():
+            return False
+        raise MixedDecision(cond, what)
+    if not _is_sympy(cond):
+        return bool(cond)
+    sp = sys.modules["sympy"]
+    if cond in (sp.true, sp.false):
+        return bool(cond)
+    if _assumptions is None:
+        from .errors import ArchcalcError
+
+        raise ArchcalcError(f"the structure depends on whether {cond} ({what}): give it a value")
+    assumed = cond if generic else sp.Not(cond)  # Not(Eq) is Ne
+    if assumed not in _assumptions:
+        _assumptions.append(assumed)
+    return generic
+
+
+def same(a, b, what: str = "", generic: bool = False) -> bool:
+    """Whether ``a == b``, for a structural decision (see the module docstring); ``generic``
+    is the answer symbols get: unequal, or equal for a condition the block requires."""
+    if _is_sympy(a) or _is_sympy(b):
+        return _decide(sys.modules["sympy"].Eq(a, b), generic, what)
+    if _is_numpy(a) or _is_numpy(b):
+        return _decide(a == b, generic, what)
+    return a == b
+
+
+def nonzero(a, what: str = "") -> bool:
+    """Whether ``a != 0``, for a structural decision (see the module docstring)."""
+    if _is_sympy(a):
+        return _decide(sys.modules["sympy"].Ne(a, 0), True, what)
+    if _is_numpy(a):
+        return _decide(a != 0, True, what)
+    return bool(a)
+
+
+def round_half_even(x):
+    """``round(x)`` as an integer of the same kind: Python's half-to-even rounding for floats
+    and float arrays; integers and symbols unchanged."""
+    if _is_numpy(x):
+        np = sys.modules["numpy"]
+        return np.rint(x).astype(np.int64) if x.dtype.kind == "f" else x
+    if isinstance(x, float):
+        return int(round(x))
+    return x
 
 
 def maximum(a, b):
@@ -63,23 +152,31 @@ def adaptive_extent(size, out):
     return sum(-(-(i + 1) * size // out) - i * size // out for i in range(out))
 
 
-def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
+def _truncate(x):
+    """``int(x)`` (towards zero) of a non-negative value of any supported type."""
+    if _is_numpy(x):
+        np = sys.modules["numpy"]
+        return np.trunc(x).astype(np.int64)
+    if _is_sympy(x):
+        return sys.modules["sympy"].floor(x)
+    return int(x)
+
+
+def make_divisible(value, divisor: int = 8, min_value: int | None = None):
     """Round a channel count to a multiple of ``divisor``, never more than 10% down.
 
     The rule of the MobileNetV2/V3, EfficientNet and MnasNet reference implementations:
     round to the nearest multiple (half up), at least ``min_value`` (default ``divisor``), and
-    add one ``divisor`` if rounding lost more than 10%.
+    add one ``divisor`` if rounding lost more than 10%.  Elementwise on NumPy arrays.
     """
     floor = divisor if min_value is None else min_value
-    rounded = max(floor, int(value + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * value:
-        rounded += divisor
-    return rounded
+    rounded = maximum(floor, _truncate(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor * (1 - ge(rounded, 0.9 * value))
 
 
-def scale_channels(channels: int, width: float, rounding: int) -> int:
+def scale_channels(channels, width, rounding: int):
     """Channels after a width multiplier: ``int(c·α)`` when ``rounding`` is 1 (MobileNetV1),
     else :func:`make_divisible` to a multiple of ``rounding`` (V2/V3, EfficientNet, MnasNet)."""
     if rounding == 1:
-        return max(1, int(channels * width))
+        return maximum(1, _truncate(channels * width))
     return make_divisible(channels * width, rounding)

@@ -12,6 +12,7 @@ bytes.  Policies:
 from __future__ import annotations
 
 from ..ir import INPUT, Network
+from ..num import is_concrete, maximum
 from ..ops import is_view
 
 POLICIES = ("unfused", "fused")
@@ -74,9 +75,11 @@ def live_profile(net: Network, batch=1) -> list:
 
 def peak_activations(net: Network, live: list, batch=1) -> tuple[object, str]:
     """The largest live set of ``live`` (from :func:`live_profile`), or the input alone, and
-    the node where it occurs."""
+    the node where it occurs (``None`` for arrays and symbols: elementwise maxima)."""
     best, where = batch * net.input_shape.numel, INPUT
     for node, elements in zip(net.nodes, live):
-        if elements > best:
+        if not is_concrete(elements, best):  # arrays and symbols: no single peak node
+            best, where = maximum(best, elements), None
+        elif elements > best:
             best, where = elements, node.name
     return best, where

@@ -86,6 +86,18 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
+class SymbolicReport:
+    """Closed forms (:class:`archcalc.symbolic.ClosedForm`) of the candidates, the symbols
+    with what they stand for, and the setting they hold in (input, norm, dtype)."""
+
+    forms: tuple
+    symbols: tuple[tuple[str, str], ...]
+    setting: str = ""
+    command: str = ""
+    kind = "symbolic"
+
+
+@dataclass(frozen=True)
 class Section:
     """One titled table: columns, rows (``row`` marks ``layer`` rows, ``block`` subtotal
     rows between them, ``group`` rows of a ``--by`` table, ``total`` rows), a caption."""

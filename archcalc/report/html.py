@@ -401,19 +401,21 @@ def closed_forms_html(report: Report) -> str:
     """The closed forms of the compared block kinds among standard conv, depthwise-separable
     and inverted residual (all three, as a reference, when none is compared), from
     archcalc's own cost rules (SymPy, imported here only)."""
-    from ..symbolic import SYMBOLS, closed_forms
+    from ..api import closed_forms
 
-    forms = closed_forms()
+    reference = closed_forms()
+    forms = [replace(f, name=f.name.split("(")[0]) for f in reference.forms]
     kinds = {b.kind for a in report.analyses for b in a.network.blocks}
     compared = [f for f in forms if f.name in kinds]
     which = ("the compared block kinds" if compared else
              "the reference blocks (none of the candidates uses them)")
-    rows = "\n".join(f"<tr><th scope=row>{esc(f.name)}</th><td class=math>{_formula(f.params)}</td>"
-                     f"<td class=math>{_formula(f.macs)}</td>"
-                     f"<td class=math>{_formula(f.macs_ratio)}</td></tr>"
+    rows = "\n".join(f"<tr><th scope=row>{esc(f.name)}</th>"
+                     f"<td class=math>{_formula(f.totals['params'])}</td>"
+                     f"<td class=math>{_formula(f.totals['macs'])}</td>"
+                     f"<td class=math>{_formula(f.ratios['macs'])}</td></tr>"
                      for f in compared or forms)
     symbols = " · ".join(f"<span class=math>{_formula(k)}</span> {esc(v)}"
-                         for k, v in SYMBOLS.items())
+                         for k, v in reference.symbols)
     return (f"<p>Closed forms of {which}, derived by SymPy from archcalc's own block "
             "expansions and cost rules (weights only, no BN or activations; stride 1, same "
             f"padding), so they cannot drift from the numbers above.</p><p class=caption>{symbols}</p>"

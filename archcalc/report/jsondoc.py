@@ -70,3 +70,19 @@ def present_check(doc: CheckReport, view) -> str:
     from .check import check_doc
 
     return _dump(check_doc(doc))
+
+
+def present_symbolic(doc, view) -> str:
+    """Each form as SymPy text (``sympy.sympify`` reads it back) and as LaTeX."""
+    from .symbolic import latex, rows
+
+    texts, tex = rows(doc, str), rows(doc, latex)
+    return _dump({"symbols": dict(doc.symbols), "setting": doc.setting,
+                  "candidates": [{"name": t["name"], "error": t["error"] or None,
+                                  "assumptions": t["assumptions"],
+                                  "forms": {k: v for k, v in t.items()
+                                            if k not in ("name", "error", "assumptions")},
+                                  "latex": {k: v for k, v in x.items()
+                                            if k not in ("name", "error", "assumptions")}}
+                                 for t, x in zip(texts, tex)],
+                  "archcalc": __version__, "command": doc.command})

@@ -49,3 +49,25 @@ def present_check(doc: CheckReport, view) -> str:
 
     return "\n".join(table(s) if s else escape(summary_line(r)) + "\n"
                      for r, s in check_sections(doc))
+
+
+def present_symbolic(doc, view) -> str:
+    """One table per candidate, each form as LaTeX math (``$…$``) for papers and PRs."""
+    from .symbolic import METRICS, RATIOS, latex, rows
+
+    lines = ["### Closed forms" + (f" ({escape(doc.setting)})" if doc.setting else ""), "",
+             "; ".join(f"${latex_symbol}$: {escape(m)}" for latex_symbol, m in doc.symbols), ""]
+    for row in rows(doc, latex):
+        lines += [f"#### {escape(row['name'])}", ""]
+        if row["error"]:
+            lines += [f"No closed form: {escape(row['error'])}", ""]
+            continue
+        lines += ["| quantity | closed form | ratio to the first |", "|---|---|---|"]
+        lines += [f"| {title} | ${row[key]}$ | "
+                  + (f"${row[key + '_ratio']}$" if key in RATIOS else "") + " |"
+                  for key, title in METRICS]
+        if row["assumptions"]:
+            lines += ["", "Assuming " + ", ".join(f"${a}$" for a in row["assumptions"])
+                      + " (the structure differs otherwise)."]
+        lines.append("")
+    return "\n".join(lines)

@@ -32,10 +32,12 @@ class OutputFormat:
 
 
 FORMATS = {
-    "table": OutputFormat("terminal", (".txt",)),
+    "table": OutputFormat("terminal", (".txt",), documents=("report", "check", "symbolic")),
     "csv": OutputFormat("csvfile", (".csv",)),
-    "json": OutputFormat("jsondoc", (".json",)),
-    "markdown": OutputFormat("markdown", (".md", ".markdown")),
+    "json": OutputFormat("jsondoc", (".json",), documents=("report", "check", "symbolic")),
+    "markdown": OutputFormat("markdown", (".md", ".markdown"),
+                             documents=("report", "check", "symbolic")),
+    "latex": OutputFormat("latex", (".tex",), documents=("symbolic",)),
     "html": OutputFormat("html", (".html", ".htm"), terminal=False, documents=("report",)),
     "xlsx": OutputFormat("xlsx", (".xlsx",), binary=True, terminal=False, documents=("report",)),
 }

@@ -105,3 +105,9 @@ def present_check(doc: CheckReport, view) -> str:
         else:
             console.print(fit(console, section))
     return console.export_text(styles=view.color)
+
+
+def present_symbolic(doc, view) -> str:
+    from .symbolic import text
+
+    return text(doc) + "\n"
