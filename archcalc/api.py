@@ -160,3 +160,24 @@ def closed_forms(refs=(), free: str | None = None, options: Options | None = Non
     setting = (f"input {'×'.join(map(str, opts.input))}, " if opts.input else "") + \
         f"norm {opts.norm or 'as the spec says'}, {opts.dtype or 'fp32'}, batch {opts.batch}"
     return SymbolicReport(tuple(result), tuple(meanings(names).items()), setting, command)
+
+
+def sweep(target: str, axes, options: Options | None = None, where: str | None = None,
+          sort: str | None = None, top: int | None = None, pareto: str | None = None,
+          progress=None):
+    """:func:`archcalc.sweep.sweep` of ``target`` over ``axes`` (see :func:`parse_axes`), the
+    filters given as text: ``where`` (``"macs<300e6 and params<4e6"``), ``sort`` (a metric,
+    ``-`` first for descending), ``top`` N rows, ``pareto`` (``"macs,params"``)."""
+    from . import sweep as sw
+
+    names = [a.name for a in axes] + list(sw.METRICS)
+    front = None
+    if pareto:
+        parts = pareto.split(",")
+        if len(parts) != 2:
+            raise ArchcalcError(f"expected two metrics X,Y, got {pareto!r}", field="--pareto")
+        front = tuple(sw.parse_order(p.strip(), sw.METRICS) for p in parts)
+    selection = sw.Selection(sw.parse_where(where, names) if where else None,
+                             sw.parse_order(sort, names) if sort else None, top, front)
+    with _collector_paused():
+        return sw.sweep(target, tuple(axes), options, selection, progress)

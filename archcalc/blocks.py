@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, fields, replace
 
 from .errors import ArchcalcError
 from .ir import GraphBuilder
-from .num import is_concrete, make_divisible, nonzero, round_half_even, same, scale_channels
+from .num import (is_concrete, make_divisible, nonzero, requires_equal, round_half_even, same,
+                  scale_channels, violated)
 from .ops import (ACTIVATIONS, Activation, AdaptivePool2d, Add, AttnScores, AttnValues,
                   BatchNorm2d, ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d,
                   ConvTranspose2d, GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul,
@@ -311,7 +312,7 @@ class ShuffleUnit:
         cin = g.shape(x).c
         half = self.out // 2
         if same(self.s, 1, "stride-1 unit splits its input"):
-            if not same(cin, self.out, "a stride-1 unit keeps its channels", generic=True):
+            if not requires_equal(cin, self.out, "a stride-1 unit keeps its channels"):
                 raise ArchcalcError(f"a stride-1 shuffle unit needs in == out channels, "
                                     f"got {cin} and {self.out}", field="out")
             left = g.add(f"{name}.split0", ChannelSplit(0), x)
@@ -827,7 +828,7 @@ class RegNetBlock:
         act = self.act or ctx.act
         cin = g.shape(x).c
         mid = _expanded(self.out, self.b)
-        if is_concrete(mid, self.gw) and mid % self.gw:
+        if violated(lambda: mid % self.gw != 0, mid, self.gw):
             raise ArchcalcError(f"group width {self.gw} must divide the bottleneck width {mid}",
                                 field="gw")
         y = conv_unit(g, x, f"{name}.a", ctx, mid, 1, act=act)

@@ -184,6 +184,60 @@ def analyze(
          plotly_js)
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def sweep(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(
+        help="An inline block (ir, ir(se=0.25)) or a network (spec file, zoo:NAME).")],
+    input: InputOpt = None, norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None,
+    batch: BatchOpt = 1, memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False,
+    where: Annotated[Optional[str], typer.Option(
+        "--where", help='Keep rows where this holds, e.g. "macs<300e6 and params<4e6".')] = None,
+    sort: Annotated[Optional[str], typer.Option(
+        "--sort", help="Order by a metric (-METRIC: descending).", metavar="METRIC")] = None,
+    top: Annotated[Optional[int], typer.Option("--top", min=1, help="Keep the first N rows.")] = None,
+    pareto: Annotated[Optional[str], typer.Option(
+        "--pareto", help="Keep the Pareto front of two metrics (minimised; -METRIC maximised), "
+                         "e.g. macs,params.", metavar="X,Y")] = None,
+    format: FormatOpt = None, output: OutOpt = None,
+):
+    """Every metric over a grid: --NAME VALUES per swept parameter (a,b,c or start:stop[:step]),
+    e.g. sweep ir --t 1:8 --k 3,5,7 --in-ch 8:1024:8 --out-ch 8:1024:8 --s 1,2 --input 56x56x8;
+    sweep zoo:mobilenet_v2 --width-mult 0.35:1.4:0.05 --resolution 96:224:32."""
+    from . import api
+    from .report.document import SweepReport
+    from .sweep import parse_axes
+
+    fmt = _format(format, output, "sweep")
+    axes = parse_axes(ctx.args)
+    options = _options(input, None, None, norm, act, dtype, batch, memory, fold_bn, None)
+    with _progress() as progress:
+        result = api.sweep(target, axes, options, where, sort, top, pareto, progress)
+    show(SweepReport(result, _command()), fmt, output)
+
+
+class _progress:
+    """A progress bar on stderr (a terminal only) for grids that take more than a moment."""
+
+    def __enter__(self):
+        self.bar = None
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None and total >= 1 << 21 and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("sweeping", total=total)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
 @app.command()
 def check(
     specs: Annotated[list[str], typer.Argument(help="Spec files, inline blocks, zoo:NAME or zoo:all.")],

@@ -53,6 +53,32 @@ class MixedDecision(Exception):
         self.mask, self.what = mask, what
 
 
+class InvalidRows(Exception):
+    """Some elements of NumPy-valued parameters make an invalid network: ``mask`` marks them;
+    a sweep drops those configurations and says why."""
+
+    def __init__(self, mask):
+        super().__init__("invalid configurations")
+        self.mask = mask
+
+
+def violated(bad, *values) -> bool:
+    """Whether a validity condition fails.  ``bad`` computes the failure from ``values``
+    elementwise (comparisons joined by ``|`` and ``&``).  Ints: its answer, and the caller
+    raises its precise error.  NumPy arrays: :class:`InvalidRows` when any element fails.
+    Symbols: never (a closed form holds where the configuration is valid)."""
+    if is_concrete(*values):
+        return bool(bad())
+    if any(_is_sympy(v) for v in values):
+        return False
+    mask = bad()
+    if _is_numpy(mask):
+        if mask.any():
+            raise InvalidRows(mask)
+        return False
+    return bool(mask)
+
+
 _assumptions: list | None = None
 
 
@@ -90,14 +116,22 @@ def _decide(cond, generic: bool, what: str) -> bool:
     return generic
 
 
-def same(a, b, what: str = "", generic: bool = False) -> bool:
-    """Whether ``a == b``, for a structural decision (see the module docstring); ``generic``
-    is the answer symbols get: unequal, or equal for a condition the block requires."""
+def same(a, b, what: str = "") -> bool:
+    """Whether ``a == b``, for a structural decision (see the module docstring)."""
     if _is_sympy(a) or _is_sympy(b):
-        return _decide(sys.modules["sympy"].Eq(a, b), generic, what)
+        return _decide(sys.modules["sympy"].Eq(a, b), False, what)
     if _is_numpy(a) or _is_numpy(b):
-        return _decide(a == b, generic, what)
+        return _decide(a == b, False, what)
     return a == b
+
+
+def requires_equal(a, b, what: str = "") -> bool:
+    """Whether ``a == b`` where a block requires it: ints answer (the caller raises its
+    error); NumPy elements where it fails are :class:`InvalidRows`; symbols are assumed equal,
+    and the assumption is stated (see :func:`assuming_generic`)."""
+    if _is_sympy(a) or _is_sympy(b):
+        return _decide(sys.modules["sympy"].Eq(a, b), True, what)
+    return not violated(lambda: a != b, a, b)
 
 
 def nonzero(a, what: str = "") -> bool:

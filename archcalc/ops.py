@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import ArchcalcError
-from .num import is_concrete, ge
+from .num import ge, violated
 
 ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid", "gelu", "gelu_tanh",
                "mish", "leaky_relu", "hardtanh", "tanh")
@@ -101,23 +101,22 @@ class _Windowed:
     def out_hw(self, x: Shape, ceil=False) -> tuple:
         (kh, kw), (sh, sw), (dh, dw) = pair(self.k), pair(self.stride), pair(self.d)
         top, bottom, left, right = pads(self.p)
-        if is_concrete(x.h, x.w, kh, kw, dh, dw, top, bottom, left, right):
-            for side, k, d, p0, p1 in ((x.h, kh, dh, top, bottom), (x.w, kw, dw, left, right)):
-                if d * (k - 1) + 1 > side + p0 + p1:
-                    raise ArchcalcError(
-                        f"{self.kind} kernel {size_text(self.k)} (extent {d * (k - 1) + 1}) is "
-                        f"larger than the padded input {side}+{p0}+{p1}={side + p0 + p1}",
-                        field="k")
+        for side, k, d, p0, p1 in ((x.h, kh, dh, top, bottom), (x.w, kw, dw, left, right)):
+            if violated(lambda: d * (k - 1) + 1 > side + p0 + p1, side, k, d, p0, p1):
+                raise ArchcalcError(
+                    f"{self.kind} kernel {size_text(self.k)} (extent {d * (k - 1) + 1}) is "
+                    f"larger than the padded input {side}+{p0}+{p1}={side + p0 + p1}",
+                    field="k")
         return (conv_out_size(x.h, kh, sh, top, bottom, dh, ceil),
                 conv_out_size(x.w, kw, sw, left, right, dw, ceil))
 
 
 def _check_channels(cin, cout, groups) -> None:
     """At least one channel in and out (torch has no empty convolution), divisible by groups."""
-    if is_concrete(cin, cout) and min(cin, cout) < 1:
+    if violated(lambda: (cin < 1) | (cout < 1), cin, cout):
         raise ArchcalcError(f"a convolution needs at least one channel in and out, got in={cin}, "
                             f"out={cout}")
-    if is_concrete(cin, cout, groups) and (cin % groups or cout % groups):
+    if violated(lambda: (cin % groups != 0) | (cout % groups != 0), cin, cout, groups):
         raise ArchcalcError(f"channels in={cin}, out={cout} are not divisible by groups={groups}",
                             field="g")
 
@@ -184,12 +183,12 @@ class ConvTranspose2d:
         (kh, kw), (sh, sw), (ph, pw), (oh, ow), (dh, dw) = map(
             pair, (self.k, self.s, self.p, self.out_pad, self.d))
         for o, s, d in ((oh, sh, dh), (ow, sw, dw)):
-            if is_concrete(o, s, d) and o >= max(s, d):
+            if violated(lambda: (o >= s) & (o >= d), o, s, d):
                 raise ArchcalcError(f"output padding {o} must be smaller than the stride {s} or "
                                     f"the dilation {d}", field="out_pad")
         out = Shape(self.cout, (x.h - 1) * sh - 2 * ph + dh * (kh - 1) + oh + 1,
                     (x.w - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1)
-        if is_concrete(out.h, out.w) and min(out.h, out.w) < 1:
+        if violated(lambda: (out.h < 1) | (out.w < 1), out.h, out.w):
             raise ArchcalcError(f"transposed conv gives a non-positive output {out.h}×{out.w} "
                                 f"(padding {self.p} too large)", field="p")
         return out
@@ -243,7 +242,7 @@ class GroupNorm:
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "chw", "group norm")
-        if is_concrete(x.c, self.groups) and x.c % self.groups:
+        if violated(lambda: x.c % self.groups != 0, x.c, self.groups):
             raise ArchcalcError(f"{x.c} channels are not divisible by {self.groups} groups",
                                 field="g")
         return x
@@ -292,7 +291,7 @@ class Linear:
 
     def out_shape(self, x: Shape) -> Shape:
         features = x.numel if x.layout == "chw" else x.c
-        if is_concrete(self.fin, features) and self.fin != features:
+        if violated(lambda: self.fin != features, self.fin, features):
             raise ArchcalcError(f"linear in_features {self.fin} do not match the input's "
                                 f"{features} features ({x})", field="in_features")
         if x.layout == "chw":
@@ -311,7 +310,7 @@ class MatMul:
     def out_shape(self, a: Shape, b: Shape) -> Shape:
         _require(a, "tokens heads", "matmul")
         _require(b, "tokens heads", "matmul")
-        if is_concrete(a.c, b.h, a.w, b.w) and (a.c != b.h or a.w != b.w):
+        if violated(lambda: (a.c != b.h) | (a.w != b.w), a.c, b.h, a.w, b.w):
             raise ArchcalcError(f"matmul of incompatible shapes {a} and {b}")
         return Shape(b.c, a.h, a.w, a.layout)
 
@@ -319,14 +318,14 @@ class MatMul:
 def _attention_groups(x: Shape, heads, window):
     """(tokens per attention group, matrices) of multi-head attention on ``x``: all tokens
     (global attention, ``window=None``) or ``window×window`` windows of a channels-last image."""
-    if is_concrete(x.c, heads) and (x.c % 3 or x.c // 3 % heads):
+    if violated(lambda: (x.c % 3 != 0) | (x.c // 3 % heads != 0), x.c, heads):
         raise ArchcalcError(f"qkv features {x.c} are not 3 × a multiple of {heads} heads",
                             field="heads")
     if window is None:
         _require(x, "tokens hwc", "attention")
         return x.h * x.w, heads
     _require(x, "hwc", "window attention")
-    if is_concrete(x.h, x.w, window) and (x.h % window or x.w % window):
+    if violated(lambda: (x.h % window != 0) | (x.w % window != 0), x.h, x.w, window):
         raise ArchcalcError(f"{x} is not a whole number of {window}×{window} windows")
     return window * window, heads * (x.h // window) * (x.w // window)
 
@@ -374,7 +373,7 @@ class AttnValues:
 
     def out_shape(self, probs: Shape, qkv: Shape) -> Shape:
         t, groups = _attention_groups(qkv, self.heads, self.window)
-        if is_concrete(probs.c, probs.w, t, groups) and (probs.c, probs.w) != (t, groups):
+        if violated(lambda: (probs.c != t) | (probs.w != groups), probs.c, probs.w, t, groups):
             raise ArchcalcError(f"attention probabilities {probs} do not match {qkv}")
         return qkv._replace(c=qkv.c // 3)
 
@@ -424,13 +423,14 @@ class Pool2d(_Windowed):
         _require(x, "chw", "pooling")
         top, bottom, left, right = pads(self.p)
         kh, kw = pair(self.k)
-        if is_concrete(kh, kw, top, bottom, left, right):
-            if max(top, bottom) > kh // 2 or max(left, right) > kw // 2:
-                raise ArchcalcError(f"pooling padding {self.p} exceeds half the kernel "
-                                    f"{size_text(self.k)}", field="p")
-            if self.ceil and (top, left) != (bottom, right):
-                raise ArchcalcError(f"ceil mode needs symmetric padding, got {self.p}",
-                                    field="ceil")
+        sides = (kh, kw, top, bottom, left, right)
+        if violated(lambda: (top > kh // 2) | (bottom > kh // 2) | (left > kw // 2)
+                    | (right > kw // 2), *sides):
+            raise ArchcalcError(f"pooling padding {self.p} exceeds half the kernel "
+                                f"{size_text(self.k)}", field="p")
+        if self.ceil and violated(lambda: (top != bottom) | (left != right), *sides):
+            raise ArchcalcError(f"ceil mode needs symmetric padding, got {self.p}",
+                                field="ceil")
         return Shape(x.c, *self.out_hw(x, self.ceil))
 
     @property
@@ -491,7 +491,8 @@ class Add:
     category = "add"
 
     def out_shape(self, a: Shape, b: Shape) -> Shape:
-        if a.layout != b.layout or (is_concrete(*a[:3], *b[:3]) and a != b):
+        if a.layout != b.layout or violated(
+                lambda: (a.c != b.c) | (a.h != b.h) | (a.w != b.w), *a[:3], *b[:3]):
             raise ArchcalcError(f"residual add of mismatched shapes {a} and {b}")
         return a
 
@@ -507,7 +508,9 @@ class Scale:
     def out_shape(self, x: Shape, gate: Shape) -> Shape:
         _require(x, "chw", "channel scaling")
         _require(gate, "chw", "a channel-scaling gate")
-        if is_concrete(*x[:3], *gate[:3]) and gate[:3] not in (x[:3], (x.c, 1, 1)):
+        if violated(lambda: (gate.c != x.c) | (((gate.h != x.h) | (gate.w != x.w))
+                                              & ((gate.h != 1) | (gate.w != 1))),
+                    *x[:3], *gate[:3]):
             raise ArchcalcError(f"the gate {gate} scaling {x} must be 1×1×{x.c} or {x}",
                                 field="other")
         return x
@@ -537,8 +540,8 @@ class Concat:
     def out_shape(self, *xs: Shape) -> Shape:
         first = xs[0]
         for x in xs[1:]:
-            if x.layout != first.layout or (is_concrete(x.h, x.w, first.h, first.w)
-                                            and (x.h, x.w) != (first.h, first.w)):
+            if x.layout != first.layout or violated(
+                    lambda: (x.h != first.h) | (x.w != first.w), x.h, x.w, first.h, first.w):
                 raise ArchcalcError(f"concat of mismatched shapes {first} and {x}")
         return first._replace(c=sum(x.c for x in xs[1:]) + first.c)
 
@@ -555,7 +558,7 @@ class ChannelSplit:
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "chw", "channel split")
-        if is_concrete(x.c) and x.c % 2:
+        if violated(lambda: x.c % 2 != 0, x.c):
             raise ArchcalcError(f"channel split needs an even channel count, got {x.c}")
         return Shape(x.c // 2, x.h, x.w)
 
@@ -650,7 +653,7 @@ class TokenSelect:
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "tokens", "token select")
-        if is_concrete(self.index, x.h) and self.index >= x.h:
+        if violated(lambda: self.index >= x.h, self.index, x.h):
             raise ArchcalcError(f"token index {self.index} is out of range for {x.h} tokens",
                                 field="index")
         return Shape.tokens(1, x.c)

@@ -58,17 +58,17 @@ def live_profile(net: Network, batch=1) -> list:
         for t in node.inputs:
             last[root.get(t, t)] = i
     last[root.get(net.output, net.output)] = n
-    delta = [0] * (n + 2)
+    delta = [0] * (n + 2)  # never updated in place: entries may be NumPy arrays
     delta[0] = net.input_shape.numel
-    delta[last[INPUT] + 1] -= net.input_shape.numel
+    delta[last[INPUT] + 1] = delta[last[INPUT] + 1] - net.input_shape.numel
     for i, node in enumerate(nodes):
         if not node.train_only and node.name not in root:
             size = node.out_shape.numel
-            delta[i] += size
-            delta[last[node.name] + 1] -= size
+            delta[i] = delta[i] + size
+            delta[last[node.name] + 1] = delta[last[node.name] + 1] - size
     live, running = [], 0
     for step in delta[:n]:
-        running += step
+        running = running + step
         live.append(batch * running)
     return live
 

@@ -45,3 +45,10 @@ def present_check(doc: CheckReport, view) -> str:
 
     rows = check_rows(doc)
     return _csv(list(rows[0]) if rows else [], rows)
+
+
+def present_sweep(doc, view) -> str:
+    """One row per kept configuration: swept parameters by option name, then every metric."""
+    from ..sweep import METRICS
+
+    return _csv([a.name for a in doc.result.axes] + list(METRICS), doc.result.rows())

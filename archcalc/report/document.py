@@ -98,6 +98,39 @@ class SymbolicReport:
 
 
 @dataclass(frozen=True)
+class SweepReport:
+    """A sweep's kept rows (:class:`archcalc.sweep.SweepResult`) and the command."""
+
+    result: object
+    command: str = ""
+    kind = "sweep"
+
+    def columns(self) -> tuple[C.Column, ...]:
+        """The swept parameters by option name, then the headline metrics."""
+        return tuple(C.Column(a.name, a.name, "number") for a in self.result.axes) + C.SUMMARY
+
+    def notes(self) -> list[str]:
+        """What happened to the grid, in sentences."""
+        r = self.result
+        shown = len(r.columns[next(iter(r.columns))]) if r.columns else 0
+        notes = [f"{r.configurations:,} configurations of {r.target}"
+                 + (f", {r.kept_by_where:,} pass --where" if r.kept_by_where != r.configurations
+                    else "") + f"; {shown:,} shown"
+                 + ("" if r.vectorised else "; each evaluated exactly, one at a time")]
+        notes += [f"{x.count:,} refused ({x.reason}), e.g. "
+                  + ", ".join(f"{k}={v}" for k, v in x.example.items()) for x in r.refusals]
+        if r.exact_rows:
+            notes.append(f"{r.exact_rows:,} rows reach 2**53 and were recomputed with exact "
+                         "Python integers")
+        return notes
+
+
+def sweep_section(doc: SweepReport) -> Section:
+    return Section(f"archcalc sweep {doc.result.target}", doc.columns(), doc.result.rows(),
+                   "; ".join(doc.notes()))
+
+
+@dataclass(frozen=True)
 class Section:
     """One titled table: columns, rows (``row`` marks ``layer`` rows, ``block`` subtotal
     rows between them, ``group`` rows of a ``--by`` table, ``total`` rows), a caption."""

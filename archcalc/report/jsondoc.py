@@ -86,3 +86,15 @@ def present_symbolic(doc, view) -> str:
                                             if k not in ("name", "error", "assumptions")}}
                                  for t, x in zip(texts, tex)],
                   "archcalc": __version__, "command": doc.command})
+
+
+def present_sweep(doc, view) -> str:
+    """``{"rows": [...]}``, each row the swept parameters by option name and every metric,
+    with the grid's size, the refusals and how rows were computed."""
+    r = doc.result
+    return _dump({"target": r.target, "axes": {a.name: list(a.values) for a in r.axes},
+                  "configurations": r.configurations, "passed_where": r.kept_by_where,
+                  "refused": [{"count": x.count, "reason": x.reason, "example": x.example}
+                              for x in r.refusals],
+                  "exact_rows": r.exact_rows, "vectorised": r.vectorised, "rows": r.rows(),
+                  "archcalc": __version__, "command": doc.command})

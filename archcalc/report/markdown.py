@@ -71,3 +71,9 @@ def present_symbolic(doc, view) -> str:
                       + " (the structure differs otherwise)."]
         lines.append("")
     return "\n".join(lines)
+
+
+def present_sweep(doc, view) -> str:
+    from .document import sweep_section
+
+    return table(sweep_section(doc))

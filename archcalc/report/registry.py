@@ -32,11 +32,13 @@ class OutputFormat:
 
 
 FORMATS = {
-    "table": OutputFormat("terminal", (".txt",), documents=("report", "check", "symbolic")),
-    "csv": OutputFormat("csvfile", (".csv",)),
-    "json": OutputFormat("jsondoc", (".json",), documents=("report", "check", "symbolic")),
+    "table": OutputFormat("terminal", (".txt",),
+                          documents=("report", "check", "symbolic", "sweep")),
+    "csv": OutputFormat("csvfile", (".csv",), documents=("report", "check", "sweep")),
+    "json": OutputFormat("jsondoc", (".json",),
+                         documents=("report", "check", "symbolic", "sweep")),
     "markdown": OutputFormat("markdown", (".md", ".markdown"),
-                             documents=("report", "check", "symbolic")),
+                             documents=("report", "check", "symbolic", "sweep")),
     "latex": OutputFormat("latex", (".tex",), documents=("symbolic",)),
     "html": OutputFormat("html", (".html", ".htm"), terminal=False, documents=("report",)),
     "xlsx": OutputFormat("xlsx", (".xlsx",), binary=True, terminal=False, documents=("report",)),

@@ -111,3 +111,9 @@ def present_symbolic(doc, view) -> str:
     from .symbolic import text
 
     return text(doc) + "\n"
+
+
+def present_sweep(doc, view) -> str:
+    from .document import sweep_section
+
+    return render([sweep_section(doc)], view)

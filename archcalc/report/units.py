@@ -2,8 +2,8 @@
 
 Units: ``count`` (params, MACs, FLOPs), ``bytes`` (binary prefixes), ``ratio`` (``0.529×``),
 ``share`` (``94.9%``), ``intensity`` (FLOP/byte), ``int`` (a plain count such as layers),
-``delta`` (a tool's count minus archcalc's: ``=`` or ``+1,024``), ``ok`` (✓/✗), ``shape``
-and ``text``.  ``exact`` shows counts and bytes as integers with thousands
+``number`` (a swept parameter: ``1,024`` or ``0.35``), ``delta`` (a tool's count minus
+archcalc's: ``=`` or ``+1,024``), ``ok`` (✓/✗), ``shape`` and ``text``.  ``exact`` shows counts and bytes as integers with thousands
 separators instead of scaled; ``None`` (an undefined ratio or intensity) shows as ``–``.
 """
 
@@ -47,6 +47,7 @@ _FORMATTERS = {
     "ok": lambda v: "✓" if v else "✗",
     "intensity": lambda v: f"{v:.1f}",
     "int": lambda v: f"{v:,}",
+    "number": lambda v: f"{v:,}" if isinstance(v, int) else f"{v:g}",
     "count": lambda v: _scaled(v, "count"),
     "bytes": lambda v: _scaled(v, "bytes"),
 }

@@ -32,8 +32,10 @@ class LayerSpec:
     train_only: bool = False
 
     def text(self, params: dict | None = None) -> str:
-        """The layer as inline text; with ``params``, one repeat of it with those values."""
-        args = ",".join(f"{k}={v}" for k, v in (self.params if params is None else params.items()))
+        """The layer as inline text; with ``params``, one repeat of it with those values (a
+        swept array of values shows as ``…``)."""
+        args = ",".join(f"{k}={'…' if getattr(v, 'ndim', 0) else v}"
+                        for k, v in (self.params if params is None else params.items()))
         repeat = self.repeat if params is None else 1
         return (f"{self.kind}({args})" + (f"×{repeat}" if repeat != 1 else "")
                 + (" train_only" if self.train_only else ""))

@@ -1,0 +1,480 @@
+"""Design-space sweeps: every metric of ``analyze`` over a grid of parameter values.
+
+``archcalc sweep TARGET --NAME VALUES ...``; VALUES is ``a,b,c`` or an inclusive range
+``start:stop[:step]``.  A block TARGET (an inline block: ``ir``, ``ir(se=0.25)``) sweeps its
+parameters by name (``--t``, ``--k``, ``--s`` …), ``--out-ch`` for ``out``, and its input with
+``--in-ch``, ``--res`` (H = W), ``--h``, ``--w``; a network TARGET (a spec file, ``zoo:NAME``)
+sweeps ``--width-mult``, ``--resolution`` and ``--depth-mult``.
+
+Blocks are evaluated by the production formulas (the one analysis driver) on NumPy arrays, a
+chunk of configurations at a time, so memory stays bounded.  Where a structural decision
+differs inside a chunk (a residual add iff s = 1 and in = out; the expansion conv skipped iff
+t·in = in) the chunk is split by it (:class:`archcalc.num.MixedDecision`) and each part is one
+graph; configurations the torch modules would reject (:class:`archcalc.num.InvalidRows`) are
+dropped and counted with the reason.  The arithmetic is float64, exact for every integer below
+2**53 (a cost's terms are all positive, so no intermediate exceeds the total); a row with any
+count at or above 2**53 is recomputed with Python integers, exactly.  Networks (whose width
+rounding and repeat counts change their graphs) are evaluated one configuration at a time,
+exactly.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .analysis import TOTAL_FIELDS, analyze_network
+from .api import Options, analyze
+from .build import build
+from .errors import ArchcalcError
+from .num import InvalidRows, MixedDecision
+from .spec import Spec, load_spec
+from .spec.inline import looks_inline, parse_inline
+from .spec.load import KEY_ALIASES
+
+EXACT = 2**53
+COUNTS = TOTAL_FIELDS  # params, macs, flops, bytes_read, bytes_written, peak_activation_bytes
+METRICS = COUNTS + ("bytes", "arithmetic_intensity")
+INPUT_AXES = ("in_ch", "res", "h", "w")
+NETWORK_AXES = {"width_mult": "width", "resolution": "resolution", "depth_mult": "depth"}
+RENAMED = {"out_ch": "out"}
+MAX_CONFIGURATIONS = 10**10
+CHUNK = 1 << 18  # configurations evaluated together: about 100 MB of arrays at most
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter: its option name (``in_ch``, ``t`` …) and its values."""
+
+    name: str
+    values: tuple
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _number(text: str, option: str):
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise ArchcalcError(f"expected a number, got {text!r}", field=option) from None
+    if not math.isfinite(value):
+        raise ArchcalcError(f"expected a finite number, got {text!r}", field=option)
+    return value
+
+
+def parse_values(text: str, option: str) -> tuple:
+    """``"3,5,7"`` -> ``(3, 5, 7)``; ``"8:32:8"`` -> ``(8, 16, 24, 32)`` (inclusive)."""
+    if ":" not in text:
+        values = tuple(_number(v.strip(), option) for v in text.split(",") if v.strip())
+        if not values:
+            raise ArchcalcError("expected values: a,b,c or start:stop[:step]", field=option)
+        return values
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise ArchcalcError(f"expected start:stop[:step], got {text!r}", field=option)
+    start, stop, *rest = (_number(p.strip(), option) for p in parts)
+    step = rest[0] if rest else 1
+    if step <= 0 or stop < start:
+        raise ArchcalcError(f"a range needs start ≤ stop and a positive step, got {text!r}",
+                            field=option)
+    count = int(math.floor((stop - start) / step + 1e-9)) + 1
+    if count > 10**7:
+        raise ArchcalcError(f"{count:,} values; at most 10,000,000 per parameter", field=option)
+    if all(isinstance(v, int) for v in (start, stop, step)):
+        return tuple(range(start, stop + 1, step))
+    return tuple(round(start + i * step, 12) for i in range(count))
+
+
+def parse_axes(args: list[str]) -> tuple[Axis, ...]:
+    """``["--t", "1:8", "--k=3,5"]`` -> the axes, in the order given."""
+    axes: list[Axis] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg[2:].partition("=") if arg.startswith("--") else ("", "", "")
+        if not name:
+            raise ArchcalcError(f"expected --NAME VALUES, got {arg!r}", field="sweep")
+        if not eq:
+            if i + 1 >= len(args):
+                raise ArchcalcError("needs values: a,b,c or start:stop[:step]", field=arg)
+            value, i = args[i + 1], i + 1
+        i += 1
+        axis = Axis(name.replace("-", "_"), parse_values(value, "--" + name))
+        if any(a.name == axis.name for a in axes):
+            raise ArchcalcError("given twice", field=axis.option)
+        axes.append(axis)
+    if not axes:
+        raise ArchcalcError("name at least one parameter to sweep, e.g. --t 1:8", field="sweep")
+    return tuple(axes)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Configurations dropped as invalid: how many, one of them, and why."""
+
+    count: int
+    example: dict
+    reason: str
+
+
+@dataclass
+class SweepResult:
+    """The kept rows as columns (each axis by its name, then :data:`METRICS`), in order, and
+    what happened on the way: configurations in the grid, evaluated after ``--where``,
+    refused, recomputed exactly, and whether the vectorised path was used."""
+
+    target: str
+    axes: tuple[Axis, ...]
+    columns: dict
+    configurations: int
+    kept_by_where: int = 0
+    refusals: list[Refusal] = field(default_factory=list)
+    exact_rows: int = 0
+    vectorised: bool = True
+
+    def rows(self) -> list[dict]:
+        """The kept rows as dicts of Python numbers (counts as exact ints; an undefined
+        intensity, where nothing moves, as ``None``)."""
+        keys = list(self.columns)
+        values = [self.columns[k].tolist() for k in keys]
+        rows = [dict(zip(keys, row)) for row in zip(*values)]
+        for row in rows:
+            if row["arithmetic_intensity"] != row["arithmetic_intensity"]:  # NaN
+                row["arithmetic_intensity"] = None
+        return rows
+
+
+# --- evaluation --------------------------------------------------------------------------
+
+def _block_spec(target: str, axes, options: Options) -> Spec:
+    """The block target as a one-block spec, validated with each swept parameter at its first
+    value (so names, types and choices are checked before any work)."""
+    blocks = parse_inline(target)
+    if len(blocks) != 1:
+        raise ArchcalcError("sweep one block (or a network spec)", field="TARGET")
+    fixed = [f"{RENAMED.get(a.name, a.name)}={a.values[0]}" for a in axes
+             if a.name not in INPUT_AXES]
+    for a in axes:
+        if a.name in NETWORK_AXES:
+            raise ArchcalcError(f"sweeps a network (a spec file or zoo:NAME), not a block",
+                                field=a.option)
+    text = target.strip()
+    if fixed:
+        text = (text[:-1] + ("," if not text.endswith("(") else "") if text.endswith(")")
+                else text + "(") + ",".join(fixed) + ")"
+    spec = load_spec(text, options.input)  # unknown names and bad values fail here
+    if len(spec.input) != 3 and any(a.name in INPUT_AXES for a in axes):
+        raise ArchcalcError("sweeps an image input's size or channels", field="--input")
+    return options.apply(spec)
+
+
+def _with_values(spec: Spec, values: dict) -> Spec:
+    """``spec`` with its block parameters and input dims taken from ``values`` (arrays or
+    numbers, by axis name)."""
+    layer = spec.layers[0]
+    params = dict(layer.params)
+    params.update({KEY_ALIASES.get(RENAMED.get(k, k), RENAMED.get(k, k)): v
+                   for k, v in values.items() if k not in INPUT_AXES})
+    layers = (replace(layer, params=tuple(params.items())),)
+    if len(spec.input) != 3:  # tokens: not swept
+        return replace(spec, layers=layers)
+    h, w, c = spec.input
+    side = values.get("res")
+    h, w = values.get("h", h if side is None else side), values.get("w", w if side is None else side)
+    return replace(spec, layers=layers, input=(h, w, values.get("in_ch", c)))
+
+
+def _plain(value):
+    """A NumPy scalar as the Python number it stands for (a whole float as an int)."""
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _exact(spec: Spec, options: Options, values: dict) -> dict:
+    """One configuration through the scalar path: exact Python integers."""
+    plain = {k: _plain(v) for k, v in values.items()}
+    totals = analyze(_with_values(spec, plain), replace(options, input=None)).totals
+    return {**totals.as_dict(), "bytes": totals.bytes,
+            "arithmetic_intensity": totals.arithmetic_intensity}
+
+
+class _Evaluator:
+    """Evaluates chunks of a block grid, splitting them by structural decisions and dropping
+    invalid configurations (remembering one of each kind for the report)."""
+
+    def __init__(self, spec: Spec, options: Options):
+        self.spec, self.options = spec, options
+        self.refused: dict[str, list] = {}  # reason -> [count, example]
+
+    def __call__(self, grid: dict) -> tuple[dict, np.ndarray]:
+        """``(metrics, ok)`` of a chunk: float64 arrays per count, and the valid rows."""
+        n = len(next(iter(grid.values())))
+        out = {k: np.full(n, np.nan) for k in COUNTS}
+        ok = np.ones(n, bool)
+        self._fill({k: v.astype(float) for k, v in grid.items()}, np.arange(n), out, ok)
+        return out, ok  # float64 arithmetic: it never wraps (exact below 2**53)
+
+    def _fill(self, grid, where, out, ok) -> None:
+        part = {k: v[where] for k, v in grid.items()}
+        try:
+            with np.errstate(all="ignore"):
+                net = build(_with_values(self.spec, part), fold_bn=self.options.fold_bn)
+                totals = analyze_network(net, self.spec.default("dtype", "fp32"),
+                                         self.options.batch, self.options.memory).totals
+            for k in COUNTS:
+                out[k][where] = np.broadcast_to(np.asarray(getattr(totals, k), float), where.shape)
+        except MixedDecision as split:
+            mask = np.broadcast_to(split.mask, where.shape)
+            self._fill(grid, where[mask], out, ok)
+            self._fill(grid, where[~mask], out, ok)
+        except InvalidRows as bad:
+            mask = np.broadcast_to(bad.mask, where.shape)
+            ok[where[mask]] = False
+            self._refuse(grid, where[mask])
+            if not mask.all():
+                self._fill(grid, where[~mask], out, ok)
+
+    def _refuse(self, grid, rows) -> None:
+        example = {k: _plain(v[rows[0]]) for k, v in grid.items()}
+        try:
+            _exact(self.spec, self.options, example)
+            reason = "rejected by the vectorised checks"
+        except ArchcalcError as exc:
+            reason = exc.message
+        entry = self.refused.setdefault(reason, [0, example])
+        entry[0] += len(rows)
+
+
+def _grid_chunks(axes, start: int, stop: int) -> dict:
+    """The configurations ``start…stop-1`` of the grid (last axis fastest), as arrays."""
+    shape = tuple(len(a.values) for a in axes)
+    coords = np.unravel_index(np.arange(start, stop, dtype=np.int64), shape)
+    return {a.name: np.asarray(a.values)[i] for a, i in zip(axes, coords)}
+
+
+# --- selection ---------------------------------------------------------------------------
+
+_COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+            ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
+_ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+          ast.Div: operator.truediv}
+
+
+def parse_where(text: str, names) -> ast.Expression:
+    """A filter like ``macs<300e6 and params<4e6``: comparisons of metrics, swept parameters
+    and numbers (``+ - * /`` allowed), joined by ``and``, ``or``, ``not``; nothing else."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ArchcalcError(f"cannot read {text!r}: {exc.msg}", field="--where") from None
+    allowed = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
+               ast.Compare, ast.BinOp, ast.Name, ast.Load, ast.Constant, *_COMPARE, *_ARITH)
+    for node in ast.walk(tree):
+        if not isinstance(node, allowed):
+            raise ArchcalcError(f"only comparisons of {', '.join(names)} and numbers joined "
+                                f"by and/or/not are allowed, got {ast.unparse(node)!r}",
+                                field="--where")
+        if isinstance(node, ast.Name) and node.id not in names:
+            raise ArchcalcError(f"unknown name {node.id!r}; names: {', '.join(names)}",
+                                field="--where")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+            raise ArchcalcError(f"expected a number, got {node.value!r}", field="--where")
+    return tree
+
+
+def _eval(node, env):
+    if isinstance(node, ast.Expression):
+        return _eval(node.body, env)
+    if isinstance(node, ast.BoolOp):
+        values = [_eval(v, env) for v in node.values]
+        join = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+        result = values[0]
+        for v in values[1:]:
+            result = join(result, v)
+        return result
+    if isinstance(node, ast.UnaryOp):
+        value = _eval(node.operand, env)
+        return np.logical_not(value) if isinstance(node.op, ast.Not) else -value
+    if isinstance(node, ast.Compare):
+        result, left = True, _eval(node.left, env)
+        for op, right_node in zip(node.ops, node.comparators):
+            right = _eval(right_node, env)
+            result = np.logical_and(result, _COMPARE[type(op)](left, right))
+            left = right
+        return result
+    if isinstance(node, ast.BinOp):
+        return _ARITH[type(node.op)](_eval(node.left, env), _eval(node.right, env))
+    if isinstance(node, ast.Name):
+        return env[node.id]
+    return node.value
+
+
+def parse_order(text: str, names) -> tuple[str, bool]:
+    """``"macs"`` -> ``("macs", False)`` (ascending); ``"-arithmetic_intensity"`` descending."""
+    name = text.lstrip("-")
+    if name not in names:
+        raise ArchcalcError(f"unknown metric {name!r}; one of {', '.join(names)}",
+                            field="--sort")
+    return name, text.startswith("-")
+
+
+def _sort_key(columns: dict, name: str, descending: bool) -> np.ndarray:
+    values = columns[name].astype(float)
+    return -values if descending else values
+
+
+def pareto_mask(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rows no other row beats (≤ on both, < on one), minimising ``x`` and ``y``."""
+    order = np.lexsort((y, x))
+    keep = np.zeros(len(x), bool)
+    best = math.inf
+    for i in order:
+        if y[i] < best:
+            keep[i], best = True, y[i]
+    return keep
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to keep: ``where`` (a parsed filter), the ``top`` N by ``sort``, the ``pareto``
+    front of two metrics (each ``(name, descending)``)."""
+
+    where: ast.Expression | None = None
+    sort: tuple[str, bool] | None = None
+    top: int | None = None
+    pareto: tuple | None = None
+
+    def apply(self, columns: dict) -> dict:
+        """Keep the selected rows of ``columns`` (sorted when ``sort`` or ``top`` is given)."""
+        if self.pareto:
+            (xn, xd), (yn, yd) = self.pareto
+            keep = pareto_mask(_sort_key(columns, xn, xd), _sort_key(columns, yn, yd))
+            columns = {k: v[keep] for k, v in columns.items()}
+        if self.sort or self.top:
+            name, descending = self.sort or ("macs", False)
+            key = _sort_key(columns, name, descending)
+            if self.top and self.top < len(key):  # the N best first, then only they are sorted
+                first = np.argpartition(key, self.top - 1)[:self.top]
+                columns, key = {k: v[first] for k, v in columns.items()}, key[first]
+            order = np.argsort(key, kind="stable")
+            columns = {k: v[order[:self.top]] for k, v in columns.items()}
+        return columns
+
+
+def _concat(a: dict | None, b: dict) -> dict:
+    return b if a is None else {k: np.concatenate([a[k], b[k]]) for k in a}
+
+
+# --- the sweep ---------------------------------------------------------------------------
+
+def _finish(columns: dict) -> dict:
+    """Totals with ``bytes`` and intensity; counts as int64 (exact below 2**53) or, where a
+    row was recomputed exactly, Python ints."""
+    for k in COUNTS:
+        values = columns[k]
+        if values.dtype == float:
+            columns[k] = values.astype(np.int64)
+    columns["bytes"] = columns["bytes_read"] + columns["bytes_written"]
+    with np.errstate(all="ignore"):
+        ai = columns["flops"].astype(float) / columns["bytes"].astype(float)
+    columns["arithmetic_intensity"] = np.where(columns["bytes"] == 0, np.nan, ai)
+    return columns
+
+
+def sweep(target: str, axes: tuple[Axis, ...], options: Options | None = None,
+          selection: Selection = Selection(), progress=None) -> SweepResult:
+    """Every configuration of ``axes`` for ``target``, filtered and selected by ``selection``.
+    ``progress(done, total)`` is called after each chunk."""
+    opts = options or Options()
+    size = math.prod(len(a.values) for a in axes)
+    if size > MAX_CONFIGURATIONS:
+        raise ArchcalcError(f"{size:,} configurations; at most {MAX_CONFIGURATIONS:,}",
+                            field="sweep")
+    if not looks_inline(target) or any(a.name in NETWORK_AXES for a in axes):
+        return _network_sweep(target, axes, opts, selection, size, progress)
+    spec = _block_spec(target, axes, opts)
+    evaluate = _Evaluator(spec, opts)
+    kept, where_count, exact_rows = None, 0, 0
+    for start in range(0, size, CHUNK):
+        grid = _grid_chunks(axes, start, min(size, start + CHUNK))
+        metrics, ok = evaluate(grid)
+        columns = {**{k: v[ok] for k, v in grid.items()}, **{k: v[ok] for k, v in metrics.items()}}
+        big = np.zeros(ok.sum(), bool)
+        for k in COUNTS:
+            big |= columns[k] >= EXACT
+        if big.any():
+            exact_rows += int(big.sum())
+            columns = _exactly(spec, opts, axes, columns, big)
+        columns = _finish(columns)
+        if selection.where is not None:
+            columns = {k: v[np.broadcast_to(_eval(selection.where, columns), v.shape)]
+                       for k, v in columns.items()}
+        where_count += len(columns["macs"])
+        kept = selection.apply(_concat(kept, columns)) if (selection.top or selection.pareto) \
+            else _concat(kept, columns)
+        if progress:
+            progress(min(size, start + CHUNK), size)
+    kept = selection.apply(kept)
+    refusals = [Refusal(count, example, reason)
+                for reason, (count, example) in evaluate.refused.items()]
+    return SweepResult(target, axes, kept, size, where_count, refusals, exact_rows)
+
+
+def _exactly(spec, opts, axes, columns: dict, big: np.ndarray) -> dict:
+    """``columns`` with the ``big`` rows recomputed by the scalar path (object arrays of
+    Python ints)."""
+    columns = {k: (v.astype(object) if k in COUNTS else v) for k, v in columns.items()}
+    for i in np.flatnonzero(big):
+        exact = _exact(spec, opts, {a.name: columns[a.name][i] for a in axes})
+        for k in COUNTS:
+            columns[k][i] = exact[k]
+    for k in COUNTS:  # the others as exact Python ints too, in the same object column
+        small = ~big
+        columns[k][small] = [int(v) for v in columns[k][small]]
+    return columns
+
+
+def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult:
+    unknown = [a for a in axes if a.name not in NETWORK_AXES]
+    if unknown:
+        raise ArchcalcError(f"a network sweeps {', '.join('--' + n.replace('_', '-') for n in NETWORK_AXES)}",
+                            field=unknown[0].option)
+    spec = load_spec(target, opts.input)
+    rows, refusals = [], {}
+    shape = tuple(len(a.values) for a in axes)
+    for index in range(size):
+        values = {a.name: a.values[i] for a, i in zip(axes, np.unravel_index(index, shape))}
+        try:
+            option_values = {NETWORK_AXES[k]: v for k, v in values.items()}
+            totals = analyze(spec, replace(opts, **option_values)).totals
+        except ArchcalcError as exc:
+            entry = refusals.setdefault(exc.message, [0, values])
+            entry[0] += 1
+            continue
+        rows.append({**values, **totals.as_dict()})
+        if progress and index % 16 == 15:
+            progress(index + 1, size)
+    if refusals and not rows:
+        reason, (count, example) = next(iter(refusals.items()))
+        raise ArchcalcError(reason, field=axes[0].option)
+    columns = {k: np.array([r[k] for r in rows], dtype=object if k in COUNTS else None)
+               for k in [a.name for a in axes] + list(COUNTS)}
+    columns = _finish({k: (v.astype(np.int64) if k in COUNTS and all(abs(x) < EXACT for x in v)
+                           else v) for k, v in columns.items()})
+    count = len(columns["macs"])
+    if selection.where is not None:
+        mask = np.broadcast_to(_eval(selection.where, columns), (count,))
+        columns = {k: v[mask] for k, v in columns.items()}
+    where_count = len(columns["macs"])
+    return SweepResult(target, axes, selection.apply(columns), size, where_count,
+                       [Refusal(c, e, r) for r, (c, e) in refusals.items()], 0, False)
