@@ -154,6 +154,18 @@ def round_half_even(x):
     return x
 
 
+def max_of(values: list):
+    """The largest of ``values`` (numbers, NumPy arrays elementwise, or SymPy expressions: one
+    ``Max`` of the distinct ones, built once, left unsimplified beyond 24 of them)."""
+    if any(_is_sympy(v) for v in values):
+        distinct = list(dict.fromkeys(values))  # simplified only when short: SymPy compares
+        return sys.modules["sympy"].Max(*distinct, evaluate=len(distinct) <= 24)  # all pairs
+    if any(_is_numpy(v) for v in values):
+        return sys.modules["numpy"].maximum.reduce(
+            sys.modules["numpy"].broadcast_arrays(*values))
+    return max(values)
+
+
 def maximum(a, b):
     """Elementwise max of two numbers of any supported type."""
     if _is_sympy(a) or _is_sympy(b):

@@ -27,7 +27,7 @@ def _row(what: str, target: str, figure: str, met: bool) -> str:
 
 def rows() -> list[str]:
     inproc, scale, start = _load("inprocess"), _load("scale"), _load("startup")
-    bridge, reports = _load("bridge"), _load("reports")
+    bridge, reports, sweep = _load("bridge"), _load("reports"), _load("sweep")
     med, nets = inproc["median"], inproc["networks"]
     big, small, cases = scale["big"], scale["small"], scale["cases"]
     worst_small = max(c["seconds"] for c in cases.values() if c["layers"] == small)
@@ -59,6 +59,11 @@ def rows() -> list[str]:
              f"{bridge['inspect']['vs_import_torch']:.2f}×", bridge["inspect"]["vs_import_torch"] <= 1.5),
         _row(f"`archcalc report` of {len(reports['networks'])} zoo networks to HTML", "≤ 2 s",
              f"{reports['formats']['html']['seconds']:.2f} s", reports["formats"]["html"]["seconds"] <= 2),
+        _row(f"`archcalc sweep ir` of {sweep['configurations']:,} configurations, end to end "
+             f"({sweep['end_to_end']['seconds']:.2f} s; in process "
+             f"{sweep['in_process']['per_second'] / 1e6:.2f} M/s)", "≥ 1 M/s",
+             f"{sweep['end_to_end']['per_second'] / 1e6:.2f} M/s",
+             sweep["end_to_end"]["per_second"] >= 1e6),
     ]
     m = start["machine"]
     out.append(f"\nMeasured {start['date']} on {m['cpus']} CPUs ({m['machine']}, {m['system']}), "

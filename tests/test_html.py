@@ -53,7 +53,10 @@ def pages(tmp_path_factory):
         start = time.perf_counter()
         _run_cli("report", *args)
         timings[path.name] = time.perf_counter() - start
-    return {"dir": out, "zoo": zoo, "seed": seed, "timings": timings}
+    sweep = out / "sweep.html"
+    _run_cli("sweep", "zoo:mobilenet_v2", "--width-mult", "0.35:1.4:0.35", "--resolution",
+             "96:224:32", "-o", str(sweep), "--plotly-js", "plotly.min.js")
+    return {"dir": out, "zoo": zoo, "seed": seed, "sweep": sweep, "timings": timings}
 
 
 def _run_cli(*args):
@@ -253,6 +256,9 @@ def browsed(pages, chromium, tmp_path_factory):
         "seed": browser.dump_dom(chromium, pages["seed"], work / "p2"),
         "control": browser.dump_dom(chromium, control, work / "p3"),
         "shot": browser.screenshot(chromium, pages["zoo"], png, work / "p4"),
+        "sweep": browser.dump_dom(chromium, pages["sweep"], work / "p5"),
+        "sweep_shot": browser.screenshot(chromium, pages["sweep"], png.with_name("sweep.png"),
+                                         work / "p6"),
     }
     doms = {k: browser.Rendered(v.wait()) for k, v in launches.items()}
     seconds = time.perf_counter() - start
@@ -282,6 +288,15 @@ def test_browser_renders_every_chart_offline(browsed, pages):
     assert doms["zoo"].dom.count('class="point"') > 100
     print(f"\nbrowser: {browsed['seconds']:.1f} s for all runs in parallel; each "
           + ", ".join(f"{k} {v:.1f} s" for k, v in browsed["each"].items()))
+
+
+def test_browser_renders_the_sweep_page(browsed, pages):
+    """The design-space page: the MACs-params scatter and the α × ρ heat map draw offline,
+    and every configuration is in its table."""
+    ids = [f["id"] for f in figures_of(pages["sweep"].read_text(encoding="utf-8"))["figures"]]
+    assert ids == ["fig-sweep-scatter", "fig-sweep-heatmap"]
+    _assert_rendered_offline(browsed["doms"]["sweep"], ids)
+    assert pages["sweep"].read_text(encoding="utf-8").count("<tr class=\"\">") == 4 * 5
 
 
 def test_browser_checks_see_requests_and_console_errors(browsed):

@@ -28,11 +28,22 @@ def hostile(tmp_path):
     return str(path)
 
 
-def test_every_registered_format_presents_a_report():
-    report = Report(archcalc.compare(["conv(out=8)", "dwsep(out=8)"], input=(8, 8, 4)))
-    for fmt_name in registry.FORMATS:
-        out = registry.present(fmt_name, report, View())
-        assert out and isinstance(out, (str, bytes)), fmt_name
+def test_every_registered_format_presents_every_document_it_declares():
+    from archcalc.api import Options, closed_forms, sweep
+    from archcalc.report.document import SweepReport
+    from archcalc.sweep import parse_axes
+
+    options = Options(input=(8, 8, 4))
+    samples = {  # check reports need torch; tests/test_bridge.py presents them
+        "report": Report(archcalc.compare(["conv(out=8)", "dwsep(out=8)"], options)),
+        "symbolic": closed_forms(["conv(out=8)", "dwsep(out=8)"], "in,out", options),
+        "sweep": SweepReport(sweep("ir(out=8)", parse_axes(["--t", "1,6"]), options)),
+    }
+    for fmt_name, spec in registry.FORMATS.items():
+        for kind in spec.documents:
+            if kind in samples:
+                out = registry.present(fmt_name, samples[kind], View())
+                assert out and isinstance(out, (str, bytes)), (fmt_name, kind)
 
 
 @pytest.mark.parametrize("output, expected", [

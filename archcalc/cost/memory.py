@@ -12,7 +12,7 @@ bytes.  Policies:
 from __future__ import annotations
 
 from ..ir import INPUT, Network
-from ..num import is_concrete, maximum
+from ..num import is_concrete, max_of
 from ..ops import is_view
 
 POLICIES = ("unfused", "fused")
@@ -76,10 +76,11 @@ def live_profile(net: Network, batch=1) -> list:
 def peak_activations(net: Network, live: list, batch=1) -> tuple[object, str]:
     """The largest live set of ``live`` (from :func:`live_profile`), or the input alone, and
     the node where it occurs (``None`` for arrays and symbols: elementwise maxima)."""
-    best, where = batch * net.input_shape.numel, INPUT
+    start = batch * net.input_shape.numel
+    if not is_concrete(start, *live):  # arrays and symbols: an elementwise maximum, no one node
+        return max_of([start, *live]), None
+    best, where = start, INPUT
     for node, elements in zip(net.nodes, live):
-        if not is_concrete(elements, best):  # arrays and symbols: no single peak node
-            best, where = maximum(best, elements), None
-        elif elements > best:
+        if elements > best:
             best, where = elements, node.name
     return best, where

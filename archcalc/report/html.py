@@ -424,13 +424,13 @@ def closed_forms_html(report: Report) -> str:
             f"</th></tr></thead><tbody>\n{rows}\n</tbody></table></div>")
 
 
-def _footer(report: Report) -> str:
+def _footer(command: str) -> str:
     summary = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
                       for k, v in conventions.SUMMARY.items())
     per_op = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
                      for row in conventions.PER_OP)
-    command = (f"<p>Produced by <code class=command>{esc(report.command)}</code></p>"
-               if report.command else "")
+    command = (f"<p>Produced by <code class=command>{esc(command)}</code></p>"
+               if command else "")
     return (f"<footer><h2 id=conventions>Counting conventions</h2>"
             f"<p>{esc(conventions.FOOTER)}</p><dl>{summary}</dl>"
             "<details><summary>Per-op rules</summary><div class=scroll><table><thead><tr>"
@@ -541,13 +541,10 @@ def _plot(fig: dict) -> str:
     return f'<div class=plot id="{esc(fig["id"])}"></div>'
 
 
-def present_report(report: Report, view) -> str:
-    """The whole page as one string."""
-    figs = figures(report)
-    by_id = {f["id"]: f for f in figs}
-    blocks = [f for f in figs if f["id"].startswith("fig-blocks-")]
-    ratios = len(report.analyses) > 1 and not report.listing
-    title = esc(report.title)
+def _page(title: str, context: list[str], sections: list[str], figs: list[dict], footer: str,
+          view) -> str:
+    """A self-contained page: header, sections, footer, the figures' data and plotly.js
+    (embedded, or a shared copy beside the page), under a CSP that forbids every request."""
     if view.plotlyjs == "embed":
         plotly = (f'<script type="application/gzip;base64" id="archcalc-plotly-gz">'
                   f"{_packed_plotly_js()}</script>")
@@ -555,13 +552,33 @@ def present_report(report: Report, view) -> str:
         plotly = f'<script src="{esc(view.plotlyjs)}"></script>'
     payload = {"config": PLOT_CONFIG, "template": _template(), "figures": figs}
     body = [
-        f"<header><h1>{title}</h1>"
-        f"<p class=context>{esc(', '.join(a.name for a in report.analyses))}</p>"
-        f"<p class=context>{esc(report.context())}</p></header>",
+        f"<header><h1>{esc(title)}</h1>"
+        + "".join(f"<p class=context>{esc(line)}</p>" for line in context) + "</header>",
         '<pre id="archcalc-errors" hidden></pre>',
         "<noscript><p class=context>The charts need JavaScript; every number is in the "
         "tables.</p></noscript>",
-        "<main>",
+        "<main>", *sections, "</main>",
+        footer,
+        f'<script type="application/json" id="archcalc-figures">{script_json(payload)}</script>',
+        plotly,
+        f"<script>{RENDER}</script>",
+    ]
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="generator" content="archcalc {esc(__version__)}">'
+            f"<title>{esc(title)}: {esc(context[0] if context else '')}</title>"
+            f"<style>{STYLE}</style><script>{RECORDER}</script></head>\n<body>\n"
+            + "\n".join(part for part in body if part) + "\n</body></html>\n")
+
+
+def present_report(report: Report, view) -> str:
+    """The whole page as one string."""
+    figs = figures(report)
+    by_id = {f["id"]: f for f in figs}
+    blocks = [f for f in figs if f["id"].startswith("fig-blocks-")]
+    ratios = len(report.analyses) > 1 and not report.listing
+    sections = [
         f"<section id=summary><h2>Summary{' (ratios to the first candidate)' if ratios else ''}"
         f"</h2>{_summary(report)}</section>",
         f"<section id=totals><h2>Totals</h2>{_plot(by_id['fig-totals'])}</section>",
@@ -578,16 +595,63 @@ def present_report(report: Report, view) -> str:
         "</section>",
         f"<section id=closed-forms><h2>Closed forms</h2>{closed_forms_html(report)}</section>",
         f"<section id=layers><h2>Per-candidate tables</h2>{_candidate_details(report)}</section>",
-        "</main>",
-        _footer(report),
-        f'<script type="application/json" id="archcalc-figures">{script_json(payload)}</script>',
-        plotly,
-        f"<script>{RENDER}</script>",
     ]
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta name="generator" content="archcalc {esc(__version__)}">'
-            f"<title>{title}: {esc(', '.join(a.name for a in report.analyses))}</title>"
-            f"<style>{STYLE}</style><script>{RECORDER}</script></head>\n<body>\n"
-            + "\n".join(part for part in body if part) + "\n</body></html>\n")
+    return _page(report.title, [", ".join(a.name for a in report.analyses), report.context()],
+                 sections, figs, _footer(report.command), view)
+
+
+SWEEP_POINTS = 20_000  # rows drawn in the scatter and listed in the table
+
+
+def sweep_figures(doc) -> list[dict]:
+    """The design space: MACs against params, one point per kept row (hover: its parameters
+    and metrics); and for a width × resolution network sweep, the α × ρ heat map of MACs."""
+    import plotly.graph_objects as go
+
+    rows = doc.result.rows()[:SWEEP_POINTS]
+    names = [a.name for a in doc.result.axes]
+    hover = ["<br>".join(f"{n} = {fmt(r[n], 'number')}" for n in names)
+             + f"<br>params {_exact(r['params'], 'count')}<br>MACs {_exact(r['macs'], 'count')}"
+             f"<br>peak act. {_exact(r['peak_activation_bytes'], 'bytes')}" for r in rows]
+    first = names[0]
+    scatter = go.Figure(go.Scatter(
+        x=[r["macs"] for r in rows], y=[r["params"] for r in rows], mode="markers",
+        marker={"color": [r[first] for r in rows], "colorscale": "Viridis", "size": 7,
+                "showscale": True, "colorbar": {"title": {"text": first}}},
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    scatter.update_layout(_base_layout("MACs and params of every configuration shown"),
+                          xaxis=axis_ticks(max((r["macs"] for r in rows), default=1), "count"),
+                          yaxis=axis_ticks(max((r["params"] for r in rows), default=1), "count"))
+    scatter.update_xaxes(title={"text": "MACs"})
+    scatter.update_yaxes(title={"text": "params"})
+    figs = [_figure_json(scatter, "fig-sweep-scatter", 480)]
+    if {"width_mult", "resolution"} <= set(names):
+        alphas = sorted({r["width_mult"] for r in rows})
+        sides = sorted({r["resolution"] for r in rows})
+        cell = {(r["width_mult"], r["resolution"]): r for r in rows}
+        z = [[cell[(a, s)]["macs"] if (a, s) in cell else None for a in alphas] for s in sides]
+        text = [[(f"α {a}, {s}×{s}<br>MACs {_exact(cell[(a, s)]['macs'], 'count')}<br>params "
+                  f"{_exact(cell[(a, s)]['params'], 'count')}") if (a, s) in cell else ""
+                 for a in alphas] for s in sides]
+        heat = go.Figure(go.Heatmap(x=[str(a) for a in alphas], y=[str(s) for s in sides], z=z,
+                                    customdata=text, colorscale="Viridis",
+                                    hovertemplate="%{customdata}<extra></extra>",
+                                    colorbar={"title": {"text": "MACs"}}))
+        heat.update_layout(_base_layout("MACs over width multiplier α × input side"))
+        heat.update_xaxes(title={"text": "width multiplier α"}, type="category")
+        heat.update_yaxes(title={"text": "input side (pixels)"}, type="category")
+        figs.append(_figure_json(heat, "fig-sweep-heatmap", 420 + 12 * len(sides)))
+    return figs
+
+
+def present_sweep(doc, view) -> str:
+    from .document import sweep_section
+
+    figs = sweep_figures(doc)
+    section = sweep_section(doc)
+    shown = replace(section, rows=section.rows[:SWEEP_POINTS])
+    sections = [f"<section id=sweep-plots><h2>Design space</h2>{''.join(_plot(f) for f in figs)}"
+                "</section>",
+                f"<section id=sweep-rows><h2>Rows</h2>{table(shown, title=False)}</section>"]
+    return _page(f"archcalc sweep {doc.result.target}", doc.notes(), sections, figs,
+                 _footer(doc.command), view)

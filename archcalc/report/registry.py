@@ -40,8 +40,10 @@ FORMATS = {
     "markdown": OutputFormat("markdown", (".md", ".markdown"),
                              documents=("report", "check", "symbolic", "sweep")),
     "latex": OutputFormat("latex", (".tex",), documents=("symbolic",)),
-    "html": OutputFormat("html", (".html", ".htm"), terminal=False, documents=("report",)),
-    "xlsx": OutputFormat("xlsx", (".xlsx",), binary=True, terminal=False, documents=("report",)),
+    "html": OutputFormat("html", (".html", ".htm"), terminal=False,
+                         documents=("report", "sweep")),
+    "xlsx": OutputFormat("xlsx", (".xlsx",), binary=True, terminal=False,
+                         documents=("report", "sweep")),
 }
 
 

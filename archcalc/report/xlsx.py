@@ -247,3 +247,30 @@ def present_report(report: Report, view) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def present_sweep(doc, view) -> bytes:
+    """**Sweep**: one row per kept configuration (swept parameters, then every metric as the
+    exact count) under an autofilter, the notes below; **Conventions**."""
+    from ..sweep import METRICS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sweep"
+    axes = tuple(C.Column(a.name, a.name, "number") for a in doc.result.axes)
+    columns = axes + tuple(C.col(k) for k in METRICS)
+    span = _table(ws, 1, columns, doc.result.rows())
+    ws.auto_filter.ref = span
+    ws.freeze_panes = "A2"
+    _lines(ws, ws.max_row + 2, [("note", n) for n in doc.notes()] + [("command", doc.command),
+                                                                     ("archcalc", __version__)])
+    _fit_widths(ws)
+    rules = conventions.as_dict()
+    rules.pop("per_op")
+    conv = wb.create_sheet("Conventions")
+    _lines(conv, 1, [(C.COLUMNS[k].header if k in C.COLUMNS else k, text)
+                     for k, text in rules.items()])
+    _fit_widths(conv)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
