@@ -13,6 +13,7 @@ from .blocks import ACT_CHOICES, NORMS
 from .build import build
 from .cost.memory import POLICIES
 from .errors import ArchcalcError
+from .limits import MAX_FLOAT, MAX_INT
 from .spec import Spec, load_spec
 from .spec.load import WIDTH_RULES, replace_blocks
 from .spec.model import DTYPE_BYTES
@@ -58,10 +59,13 @@ class Options:
             if value is not None and value not in allowed:
                 raise ArchcalcError(f"expected one of {', '.join(allowed)}, got {value!r}",
                                     field=f"--{key.replace('_', '-')}")
-        for key, value in (("width", self.width), ("depth", self.depth),
-                           ("resolution", self.resolution), ("batch", self.batch)):
-            if value is not None and not value > 0:
-                raise ArchcalcError(f"must be positive, got {value!r}", field=f"--{key}")
+        for option, value, limit in (("--width-mult", self.width, MAX_FLOAT),
+                                     ("--depth-mult", self.depth, MAX_FLOAT),
+                                     ("--resolution", self.resolution, MAX_INT),
+                                     ("--batch", self.batch, MAX_INT)):
+            if value is not None and not 0 < value <= limit:  # NaN fails both comparisons
+                raise ArchcalcError(f"expected a positive number of at most {limit:,}, got "
+                                    f"{value!r}"[:120], field=option)
 
     def apply(self, spec: Spec) -> Spec:
         """The spec with these options applied."""
@@ -112,9 +116,18 @@ def _collector_paused():
             gc.enable()
 
 
+def _options(options: Options | None, kwargs: dict) -> Options:
+    """``options``, or :class:`Options` made of ``kwargs``; both at once is an error (one of
+    them would be silently dropped)."""
+    if options is not None and kwargs:
+        raise ArchcalcError(f"pass Options or keywords ({', '.join(kwargs)}), not both; e.g. "
+                            f"dataclasses.replace(options, {next(iter(kwargs))}=...)")
+    return options or Options(**kwargs)
+
+
 def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **kwargs) -> Analysis:
     """Exact per-layer costs of one spec; keyword arguments are :class:`Options` fields."""
-    opts = options or Options(**kwargs)
+    opts = _options(options, kwargs)
     with _collector_paused():
         spec = opts.apply(load_spec(ref, opts.input))
         net = build(spec, fold_bn=opts.fold_bn)
@@ -136,7 +149,7 @@ def _candidates(refs, opts: Options) -> tuple[list, Options, str]:
 def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:
     """Analyze each candidate with the same options.  No candidates: the embedded default,
     standard vs depthwise-separable vs inverted residual on :data:`DEFAULT_LAYER`."""
-    refs, opts, note = _candidates(refs, options or Options(**kwargs))
+    refs, opts, note = _candidates(refs, _options(options, kwargs))
     return Comparison(tuple(analyze(r, opts) for r in refs), note)
 
 

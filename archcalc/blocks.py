@@ -310,6 +310,9 @@ class ShuffleUnit:
     def expand(self, g, x, name, ctx):
         act = self.act or ctx.act
         cin = g.shape(x).c
+        if violated(lambda: self.out % 2 != 0, self.out):
+            raise ArchcalcError(f"a shuffle unit's output is two equal halves: out must be "
+                                f"even, got {self.out}", field="out")
         half = self.out // 2
         if same(self.s, 1, "stride-1 unit splits its input"):
             if not requires_equal(cin, self.out, "a stride-1 unit keeps its channels"):

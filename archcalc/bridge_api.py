@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .api import Options, analyze
+from .api import Options, _options, analyze
 from .bridge.check import CheckResult, cross_check
 from .bridge.modules import build_module
 
@@ -28,7 +28,7 @@ def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
     from .analysis import analyze_network
     from .bridge.fx_import import network_from_module
 
-    opts = options or Options(**kwargs)
+    opts = _options(options, kwargs)
     net, method = network_from_module(module, input_hwc, name)
     return analyze_network(net, dtype=opts.dtype or "fp32", batch=opts.batch, memory=opts.memory,
                            spec_text=net.name), method

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from .blocks import BLOCKS, Context, repeat_of
 from .errors import ArchcalcError
+from .limits import MAX_BLOCKS
 from .ir import GraphBuilder, Network, BlockInfo, INPUT
 from .num import make_divisible, scale_channels
 from .ops import Shape
@@ -95,6 +96,10 @@ def _build(spec: Spec, fold_bn: bool, ratios: dict | None) -> Network:
     for layer in generated(spec.layers):
         params = _scaled(layer, dict(layer.params), spec)
         n = repeats(layer, spec)
+        if index + n > MAX_BLOCKS:
+            source, line, path = layer.where
+            raise ArchcalcError(f"more than {MAX_BLOCKS:,} blocks after repeats (a documented "
+                                f"limit)", source=source, line=line, field=path)
         for r in range(n):
             if layer.name:
                 name = layer.name if n == 1 else f"{layer.name}{r}"

@@ -86,6 +86,8 @@ def show(doc, fmt: str, output: Optional[str], plotly_js: str = "embed") -> None
         _share_plotly_js(plotly_js, output)
     if output:
         view = View(width=120, plotlyjs=plotly_js)
+    elif sys.stdout is None:
+        raise ArchcalcError("standard output is closed: write to a file with -o FILE")
     else:
         from rich.console import Console
 
@@ -279,9 +281,15 @@ def build_cmd(
     save: Annotated[Optional[str], typer.Option("--save", help="Save the eval-mode module (torch.save).")] = None,
 ):
     """Build the torch.nn.Module for a spec (one module per archcalc layer)."""
+    from . import api
+    from .report import registry
+
     opts = _options(input, width_mult, resolution, norm, act, None, 1, "unfused", fold_bn, replace,
                     depth_mult)
-    module = _bridge().to_module(spec, opts)
+    network = api.analyze(spec, opts).network  # a bad spec or --save fails before torch loads
+    if save:
+        registry.writable(save)
+    module = _bridge().build_module(network)
     params = sum(p.numel() for p in module.parameters())
     if print_ or not save:
         sys.stdout.write(f"{module}\n# {params:,} parameters (sum of numel)\n")
@@ -289,8 +297,6 @@ def build_cmd(
         import io
 
         import torch
-
-        from .report import registry
 
         buf = io.BytesIO()
         torch.save(module, buf)
@@ -311,10 +317,12 @@ def inspect(
     from .spec.load import parse_input
 
     fmt = _format(format, output)
-    bridge = _bridge()
+    shape = parse_input(input)  # checked before torch loads
     opts = _options(None, None, None, None, None, dtype, batch, memory, False, None)
-    result, method = bridge.inspect_module(bridge.load_factory(model), parse_input(input),
-                                           options=opts)
+    if emit_spec:
+        registry.writable(emit_spec)
+    bridge = _bridge()
+    result, method = bridge.inspect_module(bridge.load_factory(model), shape, options=opts)
     if method == "hooks":
         sys.stderr.write("archcalc: note: torch.fx could not trace this model; traced leaf "
                          "modules with hooks (functional ops such as + and * are not seen)\n")
@@ -362,7 +370,7 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)
     except BrokenPipeError:  # the reader of our output left (e.g. `| head`): end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

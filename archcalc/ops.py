@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import ArchcalcError
+from .limits import MAX_INT
 from .num import ge, violated
 
 ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid", "gelu", "gelu_tanh",
@@ -113,6 +114,9 @@ class _Windowed:
 
 def _check_channels(cin, cout, groups) -> None:
     """At least one channel in and out (torch has no empty convolution), divisible by groups."""
+    if violated(lambda: (cin > MAX_INT) | (cout > MAX_INT), cin, cout):
+        raise ArchcalcError(f"a convolution of in={cin}, out={cout} channels: at most "
+                            f"{MAX_INT:,} (a documented limit)")
     if violated(lambda: (cin < 1) | (cout < 1), cin, cout):
         raise ArchcalcError(f"a convolution needs at least one channel in and out, got in={cin}, "
                             f"out={cout}")

@@ -98,7 +98,7 @@ def test_bad_spec_files(cli, tmp_path, case):
     (("conv(out=8)", "--memory", "cached"), "--memory: expected one of unfused, fused"),
     (("conv(out=8)", "--norm", "layer"), "--norm: expected one of bn, none"),
     (("conv(out=8)", "--act", "gelux"), "--act: expected one of relu"),
-    (("conv(out=8)", "--width-mult", "0"), "--width: must be positive"),
+    (("conv(out=8)", "--width-mult", "0"), "--width-mult: expected a positive number"),
     (("conv(out=8)", "--replace", "dwsep"), "expected OLD=NEW"),
     (("conv(out=8)", "--replace", "dwsep=convolutionz"), "unknown block 'convolutionz'"),
 ])

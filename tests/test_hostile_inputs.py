@@ -11,7 +11,10 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 import archcalc
 from archcalc import ArchcalcError
@@ -52,8 +55,9 @@ def test_null_block_defaults_are_refused(cli, tmp_path):
 def test_shuffle_unit_with_one_output_channel_is_refused(cli):
     """Row 7: ``shuffle(out=1,s=2)`` halves one channel to none (was a ZeroDivisionError)."""
     assert_one_line_error(*cli("analyze", "shuffle(out=1,s=2)"),
-                          "<inline>: shuffle: a convolution needs at least one channel in "
-                          "and out, got in=24, out=0")
+                          "<inline>: shuffle.out: a shuffle unit's output is two equal halves: "
+                          "out must be even, got 1")
+
 
 
 def test_output_to_a_directory_or_into_a_missing_one_is_refused(cli, tmp_path):
@@ -193,3 +197,189 @@ def test_zoo_names_are_not_paths(cli, tmp_path):
     for name in (relative, str(tmp_path / "outside"), "../zoo/resnet18", "resnet18.yaml"):
         assert_one_line_error(*cli("analyze", f"zoo:{name}"),
                               f"zoo:{name}: unknown zoo entry {name!r}; entries: alexnet, ")
+
+
+# ---------------------------------------------------------------- rows fixed in this change
+
+def _spec_file(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8") if isinstance(text, str) else path.write_bytes(text)
+    return str(path)
+
+
+def test_a_billion_laughs_document_is_refused_fast(cli, tmp_path):
+    """Row 1: nested YAML aliases (was a hang): refused before any value is built."""
+    lines = ["input: [8, 8, 8]", "layers: [{conv: {out: 8}}]", "references:",
+             "  - &a [x, x, x, x, x, x, x, x, x]"]
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"  - &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    spec = _spec_file(tmp_path, "laughs.yaml", "\n".join(lines) + "\n")
+    assert_one_line_error(*cli("analyze", spec), "aliases (*name) expand to more than 1,000,000")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("deep.json", '{"input": [8, 8, 8], "layers": ' + "[" * 5000 + "]" * 5000 + "}"),
+    ("deep.toml", "input = [8, 8, 8]\nlayers = " + "[" * 3000 + "]" * 3000 + "\n"),
+    ("deep.yaml", "input: [8, 8, 8]\nlayers: [{conv: {out: 8}}]\nreferences: "
+                  + "[" * 500 + "]" * 500 + "\n"),
+])
+def test_deep_nesting_is_refused(cli, tmp_path, name, text):
+    """Row 2: RecursionError in the JSON/TOML parsers and in variable substitution."""
+    assert_one_line_error(*cli("analyze", _spec_file(tmp_path, name, text)),
+                          "nested more than 32 levels deep")
+
+
+@pytest.mark.parametrize("name, text, phrase", [
+    ("big.json", '{"input": [8, 8, 8], "layers": [{"conv": {"out": ' + "9" * 5000 + "}}]}",
+     "invalid JSON: a number too long to read"),
+    ("big.toml", "input = [8, 8, 8]\n[[layers]]\nconv = {out = " + "9" * 5000 + "}\n",
+     "invalid TOML: a number too long to read"),
+    ("big.yaml", "input: [8, 8, 8]\nlayers: [{conv: {out: " + "9" * 200 + "}}]\n",
+     "layers[0].conv.out: at most 2,147,483,647 (a documented limit), got 99999"),
+    ("bign.yaml", "input: [8, 8, 8]\nlayers: [{conv: {out: 8, n: " + "9" * 200 + "}}]\n",
+     "layers[0].conv.n: at most 2,147,483,647"),
+])
+def test_huge_integer_literals_are_refused(cli, tmp_path, name, text, phrase):
+    """Row 4 (and no 5,000-digit number echoed back)."""
+    code, out, err = cli("analyze", _spec_file(tmp_path, name, text))
+    assert_one_line_error(code, out, err, phrase)
+    assert len(err) < 300
+
+
+@pytest.mark.parametrize("block", ["ir(t=nan,out=24)", "ir(t=inf,out=24)", "ir(t=1e308,out=24)",
+                                   "ir(out=24,se=nan)", "se(r=inf)", "se(r=1e300)"])
+def test_non_finite_and_absurd_reals_are_refused(cli, block):
+    """Rows 5 and 6: NaN, infinity and 1e300 as ratios (tracebacks, or an impossible SE)."""
+    assert_one_line_error(*cli("analyze", block), "expected a finite number of at most 1e+06")
+
+
+@pytest.mark.parametrize("option", [("--width-mult", "inf"), ("--width-mult", "nan"),
+                                    ("--depth-mult", "inf"),
+                                    ("--batch", "1000000000000000000000000000000")])
+def test_non_finite_and_absurd_options_are_refused(cli, option):
+    """Rows 5 and 8: ``--width-mult inf`` and a 31-digit batch."""
+    assert_one_line_error(*cli("analyze", "conv(out=8)", *option),
+                          f"{option[0]}: expected a positive number of at most")
+
+
+def test_an_odd_shuffle_output_is_refused(cli):
+    """Row 6: ``shuffle(out=25,s=2)`` analysed a 24-channel unit."""
+    assert_one_line_error(*cli("analyze", "shuffle(out=25,s=2)"), "out must be even, got 25")
+
+
+def test_a_huge_input_side_is_refused(cli):
+    """Row 8: a 31-digit input side (exit 0 with 3.7e26 GiB)."""
+    assert_one_line_error(*cli("analyze", "conv(out=8)", "--input",
+                               "1000000000000000000000000000000x8x8"),
+                          "--input: [0]: at most 2,147,483,647")
+
+
+def test_options_and_keywords_together_are_an_error():
+    """Row 12: ``analyze(spec, Options(), dtype="fp16")`` silently reported fp32."""
+    for call in (archcalc.analyze, lambda *a, **k: archcalc.compare([a[0]], *a[1:], **k)):
+        with pytest.raises(ArchcalcError, match=r"pass Options or keywords \(dtype\), not both"):
+            call("conv(out=8)", archcalc.Options(), dtype="fp16")
+    assert archcalc.analyze("conv(out=8)", dtype="fp16").dtype == "fp16"
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (("conv(out=8,n=1000000000000)",), "conv.n: at most 2,147,483,647"),
+    (("conv(out=8,n=100001)",), "conv.n: at most 100,000 repeats of one layer"),
+    (("conv(out=8,n=100000)", "--depth-mult", "11"), "more than 1,000,000 blocks after repeats"),
+])
+def test_repeat_counts_are_bounded(cli, args, phrase):
+    """Row 14: ``n=1000000000000`` ran forever."""
+    assert_one_line_error(*cli("compare", *args), phrase)
+
+
+def test_devices_fifos_and_huge_files_are_not_read(cli, tmp_path):
+    """Row 17: ``/dev/zero`` and a FIFO hung; only regular files of at most 16 MiB are read."""
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo), str(tmp_path)):
+        assert_one_line_error(*cli("analyze", path), "not a regular file")
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as f:
+        f.truncate(17 * 2**20)
+    assert_one_line_error(*cli("analyze", str(big)), "larger than 16 MiB")
+
+
+@pytest.mark.parametrize("text", ["root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/:/bin/sh\n",
+                                  "root:*:20228:0:99999:7:::\n", "just some prose\n"])
+def test_a_non_spec_file_is_not_echoed(cli, tmp_path, text):
+    """Row 19: ``analyze /etc/shadow`` printed its first line."""
+    code, out, err = cli("analyze", _spec_file(tmp_path, "secret.yaml", text))
+    assert_one_line_error(code, out, err, "not a spec: expected a mapping with input and layers")
+    assert "root:" not in err and "/bin/" not in err and "prose" not in err
+
+
+@pytest.mark.parametrize("name, text, phrase", [
+    ("dup.yaml", "input: [8, 8, 8]\nlayers:\n  - {conv: {out: 3, out: 4}}\n",
+     "dup.yaml:3: layers[0].conv.out given twice"),
+    ("dup.json", '{"input": [8, 8, 8], "layers": [{"conv": {"out": 3, "out": 4}}]}',
+     "key 'out' given twice"),
+    ("version.yaml", "archcalc: true\ninput: [8, 8, 8]\nlayers: [{conv: {out: 8}}]\n",
+     "unsupported format version True"),
+])
+def test_duplicate_keys_and_a_boolean_version_are_refused(cli, tmp_path, name, text, phrase):
+    """Row 20: the last duplicate silently won; ``archcalc: true`` passed as version 1."""
+    assert_one_line_error(*cli("analyze", _spec_file(tmp_path, name, text)), phrase)
+
+
+@pytest.mark.parametrize("name, body", [
+    ("bom.json", b'{"input": [8, 8, 8], "layers": [{"conv": {"out": 8}}]}'),
+    ("bom.toml", b'input = [8, 8, 8]\n[[layers]]\nconv = {out = 8}\n'),
+    ("bom.yaml", b"input: [8, 8, 8]\nlayers: [{conv: {out: 8}}]\n"),
+])
+def test_a_byte_order_mark_is_accepted_in_every_format(cli, tmp_path, name, body):
+    """Row 20: a BOM was refused in JSON and TOML, accepted in YAML."""
+    code, out, err = cli("compare", _spec_file(tmp_path, name, b"\xef\xbb\xbf" + body), "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["candidates"][0]["totals"]["params"] == 8 * 8 * 9 + 16
+
+
+def test_toml_syntax_errors_carry_their_line(cli, tmp_path):
+    """Row 21: TOML errors had no ``file:line:``."""
+    spec = _spec_file(tmp_path, "bad.toml", "input = [8, 8, 8]\n[[layers]]\nconv = {out = 8, = }\n")
+    assert_one_line_error(*cli("analyze", spec), "bad.toml:3: invalid TOML:")
+
+
+def _archcalc(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "archcalc", *args], capture_output=True,
+                          text=True, timeout=60, **kwargs)
+
+
+def test_a_closed_stdout_is_one_error_line():
+    """Row 22: with stdout closed (``>&-``), an AttributeError traceback."""
+    proc = subprocess.run([sys.executable, "-m", "archcalc", "analyze", "conv(out=8)"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=60, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == "archcalc: error: standard output is closed: write to a file with -o FILE\n"
+
+
+def test_ctrl_c_while_loading_ends_quietly():
+    """Row 22: a SIGINT during the imports gave a KeyboardInterrupt traceback (exit 1)."""
+    for delay in (0.1, 0.2, 0.4):
+        proc = subprocess.Popen([sys.executable, "-m", "archcalc", "compare", "zoo:resnet50"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode in (0, 130, -signal.SIGINT) and "Traceback" not in err, (delay, err)
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (("build", "conv(out=0)"), "conv.out: must be positive, got 0"),
+    (("check", "conv(out=0)"), "conv.out: must be positive, got 0"),
+    (("inspect", "no_such_module:factory", "--input", "0x8x8"), "--input: [0]: must be positive"),
+])
+def test_torch_commands_refuse_a_bad_spec_before_loading_torch(args, phrase):
+    """Row 23: ``check``, ``build`` and ``inspect`` imported torch (1–5 s) before validating."""
+    probe = ("import sys, runpy; sys.argv = ['archcalc', *sys.argv[1:]]\n"
+             "try:\n    runpy.run_module('archcalc', run_name='__main__')\n"
+             "finally:\n    sys.stderr.write('torch loaded' if 'torch' in sys.modules else '')\n")
+    proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+    assert "torch loaded" not in proc.stderr

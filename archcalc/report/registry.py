@@ -76,12 +76,30 @@ def present(fmt: str, doc, view) -> str | bytes:
     return getattr(module, f"present_{doc.kind}")(doc, view)
 
 
+def writable(output: str) -> tuple[str, int | None]:
+    """``(target, mode)``: the file ``output`` names (a symlink's target) and its mode to keep
+    (``None`` for a new file); checked before any work: an existing target must be a regular
+    file, and its directory must exist."""
+    target = os.path.realpath(output)
+    mode = None
+    if os.path.lexists(target):
+        st = os.stat(target)
+        if not stat.S_ISREG(st.st_mode):
+            raise ArchcalcError("not a regular file; refusing to replace it", source=output)
+        mode = stat.S_IMODE(st.st_mode)
+    if not os.path.isdir(os.path.dirname(target)):
+        raise ArchcalcError("cannot write output: its directory does not exist", source=output)
+    return target, mode
+
+
 def write(data: str | bytes, output: str | None) -> None:
     """Print ``data``, or write it to ``output`` atomically: a temporary file in the target's
     directory renamed over it, so an error or Ctrl-C leaves the previous file intact and no
     temporary file behind.  A symlink's target is written and an existing file keeps its
     mode; directories, devices and FIFOs are refused."""
     if not output:
+        if sys.stdout is None:
+            raise ArchcalcError("standard output is closed: write to a file with -o FILE")
         try:
             sys.stdout.write(data)
             sys.stdout.flush()
@@ -92,16 +110,8 @@ def write(data: str | bytes, output: str | None) -> None:
         return
     import tempfile
 
-    target = os.path.realpath(output)
-    mode = None
-    if os.path.lexists(target):
-        st = os.stat(target)
-        if not stat.S_ISREG(st.st_mode):
-            raise ArchcalcError("not a regular file; refusing to replace it", source=output)
-        mode = stat.S_IMODE(st.st_mode)
+    target, mode = writable(output)
     directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise ArchcalcError("cannot write output: its directory does not exist", source=output)
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".archcalc-")
     except OSError as exc:

@@ -7,6 +7,7 @@ Every error names the source, the line where known and the field path, e.g.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import unicodedata
@@ -14,6 +15,7 @@ from dataclasses import replace
 
 from ..blocks import ACT_CHOICES, ALIASES, BLOCKS, NORMS, REQUIRED, block_fields
 from ..errors import ArchcalcError
+from ..limits import MAX_FLOAT, MAX_INT, MAX_REPEAT
 from .inline import SOURCE as INLINE, looks_inline, parse_inline
 from .model import DTYPE_BYTES, FORMAT_VERSION, LayerSpec, Spec
 from .source import field_path, read_spec_file
@@ -80,28 +82,39 @@ def _check_value(value, annotation: str, meta, ctx: _Ctx, path: str):
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return tuple(value)
         if not isinstance(value, str):
-            raise ctx.error(path, f"expected a layer name or a list of names, got {value!r}")
+            raise ctx.error(path, f"expected a layer name or a list of names, got {_short(value)}")
         return value
     if base == "bool":
         if not isinstance(value, bool):
-            raise ctx.error(path, f"expected true or false, got {value!r}")
+            raise ctx.error(path, f"expected true or false, got {_short(value)}")
         return value
     if base == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ctx.error(path, f"expected an integer, got {value!r}")
+            raise ctx.error(path, f"expected an integer, got {_short(value)}")
     elif base == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ctx.error(path, f"expected a number, got {value!r}")
+            raise ctx.error(path, f"expected a number, got {_short(value)}")
+        if not math.isfinite(value) or abs(value) > MAX_FLOAT:
+            raise ctx.error(path, f"expected a finite number of at most {MAX_FLOAT:g}, "
+                                  f"got {_short(value)}")
+    if base == "int" and abs(value) > MAX_INT:
+        raise ctx.error(path, f"at most {MAX_INT:,} (a documented limit), got {_short(value)}")
     elif base == "str":
         if not isinstance(value, str):
-            raise ctx.error(path, f"expected a string, got {value!r}")
+            raise ctx.error(path, f"expected a string, got {_short(value)}")
     if base != "str" and minimum is not None and value < minimum:
         word = "positive" if minimum == 1 and base == "int" else f">= {minimum}"
-        raise ctx.error(path, f"must be {word}, got {value!r}")
+        raise ctx.error(path, f"must be {word}, got {_short(value)}")
     choices = meta.get("choices")
     if choices and value not in choices:
-        raise ctx.error(path, f"expected one of {', '.join(map(str, choices))}, got {value!r}")
+        raise ctx.error(path, f"expected one of {', '.join(map(str, choices))}, got {_short(value)}")
     return value
+
+
+def _short(value) -> str:
+    """``repr(value)``, cut to 60 characters (a 5,000-digit number is not worth printing)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _size(value, kind: str, minimum, ctx: _Ctx, path: str):
@@ -110,9 +123,11 @@ def _size(value, kind: str, minimum, ctx: _Ctx, path: str):
     lengths = (2, 4) if kind == "Pad" else (2,)
     items = value if isinstance(value, list) and len(value) in lengths else [value]
     for v in items:
-        if isinstance(v, bool) or not isinstance(v, int) or (minimum is not None and v < minimum):
+        if (isinstance(v, bool) or not isinstance(v, int) or (minimum is not None and v < minimum)
+                or abs(v) > MAX_INT):
             shape = "[h, w] or [top, bottom, left, right]" if kind == "Pad" else "[h, w]"
-            raise ctx.error(path, f"expected an integer >= {minimum} or {shape}, got {value!r}")
+            raise ctx.error(path, f"expected an integer >= {minimum} (at most {MAX_INT:,}) or "
+                                  f"{shape}, got {_short(value)}")
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -182,6 +197,9 @@ def _printable(text, ctx: _Ctx, path: str) -> None:
 def _layer_spec(kind, params, extras: dict, ctx: _Ctx, path: str) -> LayerSpec:
     repeat = extras.get("n", extras.get("repeat", 1))
     repeat = _check_value(repeat, "int", {"minimum": 1}, ctx, field_path(path, "n"))
+    if repeat > MAX_REPEAT:
+        raise ctx.error(field_path(path, "n"), f"at most {MAX_REPEAT:,} repeats of one layer "
+                                               f"(a documented limit), got {repeat:,}")
     name = extras.get("name")
     if name is not None and (not isinstance(name, str) or not name or "." in name
                              or name == "input"):
@@ -208,13 +226,13 @@ def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, ...]:
         try:
             value = [int(v) for v in value.lower().replace("×", "x").split("x")]
         except ValueError:
-            raise ctx.error(path, f"expected {expected}, got {value!r}") from None
+            raise ctx.error(path, f"expected {expected}, got {_short(value)}") from None
     if isinstance(value, dict):
         if set(value) != {"tokens", "dim"}:
-            raise ctx.error(path, f"expected {expected}, got {value!r}")
+            raise ctx.error(path, f"expected {expected}, got {_short(value)}")
         value = [value["tokens"], value["dim"]]
     if not isinstance(value, (list, tuple)) or len(value) not in (2, 3):
-        raise ctx.error(path, f"expected {expected}, got {value!r}")
+        raise ctx.error(path, f"expected {expected}, got {_short(value)}")
     for i, v in enumerate(value):
         _check_value(v, "int", {"minimum": 1}, ctx, f"{path}[{i}]")
     return tuple(value)
@@ -359,7 +377,9 @@ def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None
     """Validate parsed file data into a :class:`Spec`: the file's own network, or the one of
     its ``variants:`` named ``variant``, with its ``vars`` substituted."""
     ctx = _Ctx(source, lines)
-    data = _mapping(data, ctx, "")
+    if not isinstance(data, dict) or (data and not any(k in TOP_KEYS for k in data)):
+        raise ctx.error("", "not a spec: expected a mapping with input and layers (and maybe "
+                            "name, defaults, multipliers, vars, variants)")  # never echoes it
     _check_keys(data, TOP_KEYS, ctx)
     if variant is None:
         _variants(data, ctx)
@@ -370,7 +390,7 @@ def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None
     data = {k: v if k in ("vars", "variants") else _substituted(v, variables, ctx, k)
             for k, v in data.items()}
     version = data.get("archcalc", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:  # not True, not 1.0
         raise ctx.error("archcalc", f"unsupported format version {version!r} "
                                     f"(this archcalc reads version {FORMAT_VERSION})")
     if "input" not in data:
