@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench profile reports browser clean
+.PHONY: demo test fuzz bench profile reports browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(VENV)/.base
 
 test: $(VENV)/.full browser
 	$(PY) -m pytest -q
+
+# The fuzz suite at full size: 25,000 examples per input path (more than 100,000 in all).
+fuzz: $(VENV)/.full
+	ARCHCALC_FUZZ_EXAMPLES=25000 $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 # Headless Chromium for the HTML report's browser test (Debian's package; needs root).
 # Where it cannot be installed, the browser test skips and says why.

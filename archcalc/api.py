@@ -15,7 +15,7 @@ from .cost.memory import POLICIES
 from .errors import ArchcalcError
 from .limits import MAX_FLOAT, MAX_INT
 from .spec import Spec, load_spec
-from .spec.load import WIDTH_RULES, replace_blocks
+from .spec.load import WIDTH_RULES, check_input, replace_blocks
 from .spec.model import DTYPE_BYTES
 
 DEFAULT_INPUT = (56, 56, 24)
@@ -52,20 +52,39 @@ class Options:
     replace: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
+        """Every field checked, with the CLI option's name, as the spec loader checks files;
+        ``None`` for a field the spec cannot set (batch, memory, fold_bn, replace) is its
+        default."""
+        for key, default in (("batch", 1), ("memory", "unfused"), ("fold_bn", False),
+                             ("replace", ())):
+            if getattr(self, key) is None:
+                object.__setattr__(self, key, default)
         choices = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES),
                    "memory": POLICIES, "width_rule": WIDTH_RULES}
         for key, allowed in choices.items():
             value = getattr(self, key)
-            if value is not None and value not in allowed:
-                raise ArchcalcError(f"expected one of {', '.join(allowed)}, got {value!r}",
+            if value is not None and (not isinstance(value, str) or value not in allowed):
+                raise ArchcalcError(f"expected one of {', '.join(allowed)}, got {value!r}"[:160],
                                     field=f"--{key.replace('_', '-')}")
-        for option, value, limit in (("--width-mult", self.width, MAX_FLOAT),
-                                     ("--depth-mult", self.depth, MAX_FLOAT),
-                                     ("--resolution", self.resolution, MAX_INT),
-                                     ("--batch", self.batch, MAX_INT)):
-            if value is not None and not 0 < value <= limit:  # NaN fails both comparisons
-                raise ArchcalcError(f"expected a positive number of at most {limit:,}, got "
-                                    f"{value!r}"[:120], field=option)
+        for option, value, kinds, limit in (("--width-mult", self.width, (int, float), MAX_FLOAT),
+                                            ("--depth-mult", self.depth, (int, float), MAX_FLOAT),
+                                            ("--resolution", self.resolution, (int,), MAX_INT),
+                                            ("--batch", self.batch, (int,), MAX_INT)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value <= limit:
+                kind = "integer" if kinds == (int,) else "number"  # NaN fails 0 < value
+                raise ArchcalcError(f"expected a positive {kind} of at most {limit:,}, got "
+                                    + repr(value)[:60], field=option)
+        if self.input is not None:
+            object.__setattr__(self, "input", check_input(self.input))
+        if not isinstance(self.fold_bn, bool):
+            raise ArchcalcError(f"expected true or false, got {self.fold_bn!r}", field="--fold-bn")
+        if not (isinstance(self.replace, tuple) and all(
+                isinstance(p, tuple) and len(p) == 2 and all(isinstance(k, str) for k in p)
+                for p in self.replace)):
+            raise ArchcalcError("expected pairs of block kinds, e.g. ((\"dwsep\", \"conv\"),)",
+                                field="--replace")
 
     def apply(self, spec: Spec) -> Spec:
         """The spec with these options applied."""

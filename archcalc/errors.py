@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class ArchcalcError(Exception):
     """A user-facing error, located as precisely as known: ``source:line: field: message``.
@@ -32,4 +34,12 @@ class ArchcalcError(Exception):
         if self.line is not None:
             where += f":{self.line}" if where else f"line {self.line}"
         parts = [p for p in (where, self.field) if p]
-        return ": ".join(parts + [self.message])
+        return _one_line(": ".join(parts + [self.message]))
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters (newlines, escape sequences, NUL) written as Python
+    escapes: an error is one line, and never drives the terminal."""
+    if not any(unicodedata.category(ch) == "Cc" for ch in text):
+        return text
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch for ch in text)

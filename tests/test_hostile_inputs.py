@@ -259,7 +259,7 @@ def test_non_finite_and_absurd_reals_are_refused(cli, block):
 def test_non_finite_and_absurd_options_are_refused(cli, option):
     """Rows 5 and 8: ``--width-mult inf`` and a 31-digit batch."""
     assert_one_line_error(*cli("analyze", "conv(out=8)", *option),
-                          f"{option[0]}: expected a positive number of at most")
+                          f"{option[0]}: expected a positive")
 
 
 def test_an_odd_shuffle_output_is_refused(cli):
@@ -383,3 +383,36 @@ def test_torch_commands_refuse_a_bad_spec_before_loading_torch(args, phrase):
                           timeout=60)
     assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
     assert "torch loaded" not in proc.stderr
+
+
+def test_sigint_during_a_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    """Ctrl-C while the output is being written: the previous file survives byte for byte and
+    no ``.archcalc-*`` temporary file stays behind.  The write is held open (the final rename
+    waits) so the signal lands inside it every time."""
+    target = tmp_path / "out.json"
+    target.write_bytes(b"previous contents\n" * 1000)
+    before = target.read_bytes()
+    slow = ("import os, runpy, sys, time\n"
+            "rename = os.replace\n"
+            "def held(a, b):\n    time.sleep(30)\n    rename(a, b)\n"
+            "os.replace = held\n"
+            "sys.argv = ['archcalc', 'compare', 'zoo:resnet50', '-f', 'json', '-o', sys.argv[1]]\n"
+            "runpy.run_module('archcalc', run_name='__main__')\n")
+    proc = subprocess.Popen([sys.executable, "-c", slow, str(target)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not [p for p in os.listdir(tmp_path) if p.startswith(".archcalc-")]:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert target.read_bytes() == before
+    assert no_temp_files(tmp_path)
+
+
+def test_a_misspelled_long_key_gets_a_did_you_mean(cli, tmp_path):
+    """The README's example: ``kernal`` is close to ``kernel``, which means ``k``."""
+    spec = _spec_file(tmp_path, "bad.yaml", "input: [8, 8, 8]\nlayers:\n  - conv: {out: 8, kernal: 3}\n")
+    assert_one_line_error(*cli("analyze", spec), "bad.yaml:3: layers[0].conv.kernal: unknown key "
+                          "'kernal' for block conv (did you mean 'k'?)")

@@ -59,6 +59,14 @@ def _suggest(word: str, options) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _suggest_key(word: str, fields) -> str:
+    """A did-you-mean among a block's parameters and their long names (``kernal`` is close to
+    ``kernel``, which means ``k``)."""
+    names = list(fields) + [alias for alias, name in KEY_ALIASES.items() if name in fields]
+    close = difflib.get_close_matches(word, names, n=1)
+    return f" (did you mean {KEY_ALIASES.get(close[0], close[0])!r}?)" if close else ""
+
+
 def _canonical_kind(kind, ctx: _Ctx, path: str) -> str:
     if not isinstance(kind, str):
         raise ctx.error(path, f"block name must be a string, got {kind!r}")
@@ -144,8 +152,8 @@ def _block_params(kind: str, raw: dict, positional: list, ctx: _Ctx, path: str, 
         canon = key if key in fields or not isinstance(key, str) else KEY_ALIASES.get(key, key)
         if canon not in fields:
             raise ctx.error(field_path(path, key),
-                            f"unknown key {key!r} for block {kind}{_suggest(str(key), order)}; "
-                            f"expected: {', '.join(order)}")
+                            f"unknown key {_short(key)} for block {kind}"
+                            f"{_suggest_key(str(key), order)}; expected: {', '.join(order)}")
         if canon in values:
             raise ctx.error(field_path(path, key), "given twice")
         values[canon] = value
@@ -241,6 +249,12 @@ def _input(value, ctx: _Ctx, path: str = "input") -> tuple[int, ...]:
 def parse_input(text: str) -> tuple[int, ...]:
     """``"224x224x3"`` -> ``(224, 224, 3)`` (H, W, C); ``"197x768"`` -> ``(197, 768)``."""
     return _input(text, _Ctx("--input", {}), "")
+
+
+def check_input(value) -> tuple[int, ...]:
+    """An input given to the Python API: ``(H, W, C)``, ``(T, D)``, their text forms or a
+    ``{tokens, dim}`` mapping, checked like a spec's ``input``."""
+    return _input(list(value) if isinstance(value, tuple) else value, _Ctx("--input", {}), "")
 
 
 def _mapping(data, ctx: _Ctx, path: str) -> dict:
@@ -442,6 +456,13 @@ def spec_from_inline(text: str, input_hwc=None) -> Spec:
                 layers=tuple(layers), source=INLINE)
 
 
+def _exists(path: str) -> bool:
+    try:
+        return os.path.exists(path)
+    except ValueError:  # a NUL byte: no file has that name
+        return False
+
+
 def load_spec(ref: "str | os.PathLike | Spec", input_hwc=None) -> Spec:
     """Load a spec from a path, ``zoo:NAME``, an inline block string, or pass a Spec through."""
     if isinstance(ref, Spec):
@@ -453,7 +474,7 @@ def load_spec(ref: "str | os.PathLike | Spec", input_hwc=None) -> Spec:
         path, variant = zoo_entry(ref[4:])
         data, lines = read_spec_file(str(path))
         return spec_from_data(data, ref, lines, variant)
-    if not os.path.exists(ref) and looks_inline(ref):
+    if not _exists(ref) and looks_inline(ref):
         return spec_from_inline(ref, input_hwc)
     data, lines = read_spec_file(ref)
     return spec_from_data(data, ref, lines)

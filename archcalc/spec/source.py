@@ -145,6 +145,8 @@ def _read_text(path: str) -> str:
     except OSError as exc:
         raise ArchcalcError(f"cannot read spec file ({exc.strerror or exc.__class__.__name__})",
                             source=path) from None
+    except ValueError:  # a NUL byte in the name
+        raise ArchcalcError("no such spec file", source=path) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
