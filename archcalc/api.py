@@ -13,7 +13,7 @@ from .blocks import ACT_CHOICES, NORMS
 from .build import build
 from .cost.memory import POLICIES
 from .errors import ArchcalcError
-from .limits import MAX_FLOAT, MAX_INT
+from .limits import MAX_INT, MAX_MULTIPLIER
 from .spec import Spec, load_spec
 from .spec.load import WIDTH_RULES, check_input, replace_blocks
 from .spec.model import DTYPE_BYTES
@@ -66,8 +66,10 @@ class Options:
             if value is not None and (not isinstance(value, str) or value not in allowed):
                 raise ArchcalcError(f"expected one of {', '.join(allowed)}, got {value!r}"[:160],
                                     field=f"--{key.replace('_', '-')}")
-        for option, value, kinds, limit in (("--width-mult", self.width, (int, float), MAX_FLOAT),
-                                            ("--depth-mult", self.depth, (int, float), MAX_FLOAT),
+        for option, value, kinds, limit in (("--width-mult", self.width, (int, float),
+                                             MAX_MULTIPLIER),
+                                            ("--depth-mult", self.depth, (int, float),
+                                             MAX_MULTIPLIER),
                                             ("--resolution", self.resolution, (int,), MAX_INT),
                                             ("--batch", self.batch, (int,), MAX_INT)):
             if value is None:
@@ -203,12 +205,14 @@ def sweep(target: str, axes, options: Options | None = None, where: str | None =
     from . import sweep as sw
 
     names = [a.name for a in axes] + list(sw.METRICS)
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise ArchcalcError(f"expected a positive integer, got {top!r}", field="--top")
     front = None
     if pareto:
         parts = pareto.split(",")
         if len(parts) != 2:
             raise ArchcalcError(f"expected two metrics X,Y, got {pareto!r}", field="--pareto")
-        front = tuple(sw.parse_order(p.strip(), sw.METRICS) for p in parts)
+        front = tuple(sw.parse_order(p.strip(), sw.METRICS, "--pareto") for p in parts)
     selection = sw.Selection(sw.parse_where(where, names) if where else None,
                              sw.parse_order(sort, names) if sort else None, top, front)
     with _collector_paused():

@@ -143,14 +143,17 @@ def nonzero(a, what: str = "") -> bool:
     return bool(a)
 
 
-def round_half_even(x):
+def round_half_even(x, what: str = "a channel count"):
     """``round(x)`` as an integer of the same kind: Python's half-to-even rounding for floats
-    and float arrays; integers and symbols unchanged."""
+    and float arrays; integers unchanged; a symbolic product assumed whole (and said so)."""
     if _is_numpy(x):
         np = sys.modules["numpy"]
         return np.rint(x).astype(np.int64) if x.dtype.kind == "f" else x
     if isinstance(x, float):
         return int(round(x))
+    if _is_sympy(x) and not x.is_integer:
+        sp = sys.modules["sympy"]
+        _decide(sp.Eq(sp.floor(x), x), True, f"{what} is a whole number")
     return x
 
 
@@ -217,12 +220,13 @@ def make_divisible(value, divisor: int = 8, min_value: int | None = None):
     """
     floor = divisor if min_value is None else min_value
     rounded = maximum(floor, _truncate(value + divisor / 2) // divisor * divisor)
-    return rounded + divisor * (1 - ge(rounded, 0.9 * value))
+    nine_tenths = sys.modules["sympy"].Rational(9, 10) if _is_sympy(value) else 0.9  # exact
+    return rounded + divisor * (1 - ge(rounded, nine_tenths * value))
 
 
 def scale_channels(channels, width, rounding: int):
     """Channels after a width multiplier: ``int(c·α)`` when ``rounding`` is 1 (MobileNetV1),
     else :func:`make_divisible` to a multiple of ``rounding`` (V2/V3, EfficientNet, MnasNet)."""
-    if rounding == 1:
+    if same(rounding, 1, "int(c·α) rounding"):
         return maximum(1, _truncate(channels * width))
     return make_divisible(channels * width, rounding)

@@ -34,7 +34,8 @@ from .errors import ArchcalcError
 from .num import InvalidRows, MixedDecision
 from .spec import Spec, load_spec
 from .spec.inline import looks_inline, parse_inline
-from .spec.load import KEY_ALIASES
+from .spec.load import KEY_ALIASES, check_param
+from .blocks import block_fields
 
 EXACT = 2**53
 COUNTS = TOTAL_FIELDS  # params, macs, flops, bytes_read, bytes_written, peak_activation_bytes
@@ -87,7 +88,10 @@ def parse_values(text: str, option: str) -> tuple:
     if step <= 0 or stop < start:
         raise ArchcalcError(f"a range needs start ≤ stop and a positive step, got {text!r}",
                             field=option)
-    count = int(math.floor((stop - start) / step + 1e-9)) + 1
+    span = (stop - start) / step
+    if not span < 10**7:
+        raise ArchcalcError(f"more than 10,000,000 values in {text!r}", field=option)
+    count = int(math.floor(span + 1e-9)) + 1
     if count > 10**7:
         raise ArchcalcError(f"{count:,} values; at most 10,000,000 per parameter", field=option)
     if all(isinstance(v, int) for v in (start, stop, step)):
@@ -172,10 +176,23 @@ def _block_spec(target: str, axes, options: Options) -> Spec:
     if fixed:
         text = (text[:-1] + ("," if not text.endswith("(") else "") if text.endswith(")")
                 else text + "(") + ",".join(fixed) + ")"
-    spec = load_spec(text, options.input)  # unknown names and bad values fail here
+    spec = load_spec(text, options.input)  # unknown names and bad first values fail here
     if len(spec.input) != 3 and any(a.name in INPUT_AXES for a in axes):
         raise ArchcalcError("sweeps an image input's size or channels", field="--input")
+    kind = spec.layers[0].kind
+    for a in axes:  # every value, as the spec loader checks one
+        for value in dict.fromkeys(a.values):
+            check_param(kind, "in" if a.name in INPUT_AXES else _field(kind, a.name), value,
+                        a.option)
     return options.apply(spec)
+
+
+def _field(kind: str, name: str) -> str:
+    """The block field an axis sets: its own name, ``out`` for ``out_ch``, else the long
+    name's meaning (``kernel`` for ``k``); never a layer key (``n``, ``scale``, ``name``)."""
+    name = RENAMED.get(name, name)
+    fields = {f.name for f in block_fields(kind)}
+    return name if name in fields else KEY_ALIASES.get(name, name)
 
 
 def _with_values(spec: Spec, values: dict) -> Spec:
@@ -183,8 +200,7 @@ def _with_values(spec: Spec, values: dict) -> Spec:
     numbers, by axis name)."""
     layer = spec.layers[0]
     params = dict(layer.params)
-    params.update({KEY_ALIASES.get(RENAMED.get(k, k), RENAMED.get(k, k)): v
-                   for k, v in values.items() if k not in INPUT_AXES})
+    params.update({_field(layer.kind, k): v for k, v in values.items() if k not in INPUT_AXES})
     layers = (replace(layer, params=tuple(params.items())),)
     if len(spec.input) != 3:  # tokens: not swept
         return replace(spec, layers=layers)
@@ -289,7 +305,29 @@ def parse_where(text: str, names) -> ast.Expression:
                                 field="--where")
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
             raise ArchcalcError(f"expected a number, got {node.value!r}", field="--where")
+    if not _boolean(tree.body):
+        raise ArchcalcError(f"expected a condition (comparisons joined by and/or/not), got "
+                            f"{text!r}", field="--where")
     return tree
+
+
+def _boolean(node) -> bool:
+    if isinstance(node, ast.BoolOp):
+        return all(_boolean(v) for v in node.values)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _boolean(node.operand)
+    return isinstance(node, ast.Compare)
+
+
+def _where(tree, columns: dict) -> np.ndarray:
+    """The rows of ``columns`` where the filter holds (arithmetic in float64, so a division
+    by zero is infinity and never an error)."""
+    env = {k: v.astype(float) for k, v in columns.items()}
+    try:
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(_eval(tree, env), len(columns["macs"]))
+    except (ArithmeticError, TypeError) as exc:
+        raise ArchcalcError(f"cannot evaluate: {exc}", field="--where") from None
 
 
 def _eval(node, env):
@@ -316,15 +354,14 @@ def _eval(node, env):
         return _ARITH[type(node.op)](_eval(node.left, env), _eval(node.right, env))
     if isinstance(node, ast.Name):
         return env[node.id]
-    return node.value
+    return np.float64(node.value)
 
 
-def parse_order(text: str, names) -> tuple[str, bool]:
+def parse_order(text: str, names, option: str = "--sort") -> tuple[str, bool]:
     """``"macs"`` -> ``("macs", False)`` (ascending); ``"-arithmetic_intensity"`` descending."""
     name = text.lstrip("-")
     if name not in names:
-        raise ArchcalcError(f"unknown metric {name!r}; one of {', '.join(names)}",
-                            field="--sort")
+        raise ArchcalcError(f"unknown metric {name!r}; one of {', '.join(names)}", field=option)
     return name, text.startswith("-")
 
 
@@ -417,11 +454,14 @@ def sweep(target: str, axes: tuple[Axis, ...], options: Options | None = None,
             columns = _exactly(spec, opts, axes, columns, big)
         columns = _finish(columns)
         if selection.where is not None:
-            columns = {k: v[np.broadcast_to(_eval(selection.where, columns), v.shape)]
-                       for k, v in columns.items()}
+            mask = _where(selection.where, columns)
+            columns = {k: v[mask] for k, v in columns.items()}
         where_count += len(columns["macs"])
-        kept = selection.apply(_concat(kept, columns)) if (selection.top or selection.pareto) \
-            else _concat(kept, columns)
+        kept = _concat(kept, columns)
+        if selection.pareto:  # the front of a union is the front of the parts' fronts
+            kept = replace(selection, sort=None, top=None).apply(kept)
+        elif selection.top:  # and the best N of a union are among the parts' best N
+            kept = selection.apply(kept)
         if progress:
             progress(min(size, start + CHUNK), size)
     kept = selection.apply(kept)
@@ -471,9 +511,8 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
                for k in [a.name for a in axes] + list(COUNTS)}
     columns = _finish({k: (v.astype(np.int64) if k in COUNTS and all(abs(x) < EXACT for x in v)
                            else v) for k, v in columns.items()})
-    count = len(columns["macs"])
     if selection.where is not None:
-        mask = np.broadcast_to(_eval(selection.where, columns), (count,))
+        mask = _where(selection.where, columns)
         columns = {k: v[mask] for k, v in columns.items()}
     where_count = len(columns["macs"])
     return SweepResult(target, axes, selection.apply(columns), size, where_count,

@@ -37,10 +37,21 @@ METRICS = tuple(k for k in TOTAL_FIELDS if k != "peak_activation_bytes")
 DEFAULT_FREE = ("in", "out", "k", "t", "res")
 
 
-def symbol(name: str) -> sp.Symbol:
-    """The symbol a freed name stands for (a kernel side is odd, everything positive)."""
-    odd = {"odd": True} if name == "k" else {"integer": True}
-    return sp.Symbol(SYMBOL_NAMES.get(name, name), positive=True, **odd)
+def symbol(name: str, integer: bool = True) -> sp.Symbol:
+    """The symbol a freed name stands for: positive; a whole number unless the parameter is
+    a real ratio (``t``, ``r``, ``se``…); a kernel side odd."""
+    kind = {"odd": True} if name == "k" else {"integer": True} if integer else {"real": True}
+    return sp.Symbol(SYMBOL_NAMES.get(name, name), positive=True, **kind)
+
+
+def _numeric_fields(kind: str) -> dict[str, bool]:
+    """Block ``kind``'s numeric parameters -> whether each is a whole number."""
+    out = {}
+    for f in block_fields(kind):
+        base = f.type.split("|")[0].strip()
+        if base in ("int", "float", "Size"):
+            out[f.name] = base != "float"
+    return out
 
 
 def parse_free(text: str) -> tuple[str, ...]:
@@ -52,9 +63,11 @@ def parse_free(text: str) -> tuple[str, ...]:
 
 
 def frees(spec: Spec, name: str) -> bool:
-    """Whether freeing ``name`` changes ``spec``: an input dim, or a parameter of its blocks."""
-    return name in INPUT_NAMES or any(name in {f.name for f in block_fields(layer.kind)}
-                                      for layer in spec.layers)
+    """Whether freeing ``name`` changes ``spec``: an image input dim, or a numeric parameter
+    of its blocks."""
+    if name in INPUT_NAMES:
+        return len(spec.input) == 3
+    return any(name in _numeric_fields(layer.kind) for layer in spec.layers)
 
 
 def freed(spec: Spec, names) -> Spec:
@@ -63,8 +76,10 @@ def freed(spec: Spec, names) -> Spec:
     layers = []
     for layer in spec.layers:
         params = dict(layer.params)
-        params.update({f.name: symbol(f.name) for f in block_fields(layer.kind)
-                       if f.name in names})
+        params.update({k: sp.Rational(str(v)) for k, v in params.items()  # 2.5 as 5/2
+                       if isinstance(v, float)})
+        params.update({name: symbol(name, whole) for name, whole
+                       in _numeric_fields(layer.kind).items() if name in names})
         layers.append(replace(layer, params=tuple(params.items())))
     if len(spec.input) != 3 and set(names) & set(INPUT_NAMES):
         raise ArchcalcError("in, res, h and w free an image input", field="--free")
@@ -95,18 +110,23 @@ def _odd_halves(expr):
     return expr.replace(sp.floor, lambda a: a if (2 * a + 1).is_odd else sp.floor(a))
 
 
+SIMPLIFY_OPS = 400  # larger forms (whole networks' nested floors) are left as computed
+
+
 def _simplest(expr):
     """A short form: polynomials factored; piecewise rounding steps (a channel count rounded
-    to a multiple of 8) kept as they are."""
+    to a multiple of 8) and very long forms kept as they are."""
     expr = _odd_halves(sp.sympify(expr))
-    return expr if expr.has(sp.Piecewise, sp.Max) else sp.factor(sp.expand(expr))
+    if expr.has(sp.Piecewise, sp.Max) or sp.count_ops(expr) > SIMPLIFY_OPS:
+        return expr
+    return sp.factor(sp.expand(expr))
 
 
 def _ratio(num, den):
     if num is None or den in (None, 0):
         return None
-    ratio = num / den
-    if ratio.has(sp.Piecewise, sp.Max):
+    ratio = sp.sympify(num) / den
+    if ratio.has(sp.Piecewise, sp.Max) or sp.count_ops(ratio) > SIMPLIFY_OPS:
         return ratio
     one = sp.cancel(ratio)  # one fraction, or its terms (1/N + 1/D_k², MobileNetV1 §3.1)
     return min((one, sp.expand(one)), key=sp.count_ops)
@@ -116,8 +136,13 @@ def default_free(specs) -> tuple[str, ...]:
     """What to free when the user does not say: MobileNetV1 §3.1's symbols (``in, out, k, t,
     res``, those the candidates have) for single blocks; the input side for networks."""
     if all(len(s.layers) == 1 and s.layers[0].repeat == 1 for s in specs):
-        return tuple(n for n in DEFAULT_FREE if any(frees(s, n) for s in specs))
-    return ("res",)
+        names = tuple(n for n in DEFAULT_FREE if any(frees(s, n) for s in specs))
+    else:
+        names = tuple(n for n in ("res",) if any(frees(s, n) for s in specs))
+    if not names:
+        raise ArchcalcError("nothing to free by default here: name the parameters, e.g. "
+                            "--free heads,mlp", field="--free")
+    return names
 
 
 def closed_forms(specs, free, options: Options | None = None) -> list[ClosedForm]:
@@ -126,8 +151,8 @@ def closed_forms(specs, free, options: Options | None = None) -> list[ClosedForm
     opts = options or Options()
     unused = [n for n in free if not any(frees(spec, n) for spec in specs)]
     if unused:
-        raise ArchcalcError(f"no candidate has {', '.join(unused)} (free a block parameter, or "
-                            f"in, res, h, w)", field="--free")
+        raise ArchcalcError(f"no candidate has {', '.join(unused)} (free a numeric block "
+                            f"parameter, or in, res, h, w of an image input)", field="--free")
     forms = []
     for spec in specs:
         try:
@@ -135,8 +160,12 @@ def closed_forms(specs, free, options: Options | None = None) -> list[ClosedForm
                 net = build(freed(spec, free), fold_bn=opts.fold_bn)
                 a = analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
                                     memory=opts.memory)
-            totals = {k: _simplest(getattr(a.totals, k)) for k in METRICS}
-            totals["peak_activation_bytes"] = _odd_halves(a.totals.peak_activation_bytes)
+            whole = {c.lhs.args[0] for c in assumed if isinstance(c, sp.Eq)
+                     and isinstance(c.lhs, sp.floor) and c.lhs.args[0] == c.rhs}
+            exact = lambda e: sp.sympify(e).replace(  # noqa: E731 - floor of an assumed whole
+                sp.floor, lambda x: x if x in whole else sp.floor(x))
+            totals = {k: _simplest(exact(getattr(a.totals, k))) for k in METRICS}
+            totals["peak_activation_bytes"] = _odd_halves(exact(a.totals.peak_activation_bytes))
             forms.append(ClosedForm(spec.name, totals, {}, tuple(assumed)))
         except ArchcalcError as exc:
             forms.append(ClosedForm(spec.name, {}, {}, (), exc.message))

@@ -285,7 +285,8 @@ def test_options_and_keywords_together_are_an_error():
 @pytest.mark.parametrize("args, phrase", [
     (("conv(out=8,n=1000000000000)",), "conv.n: at most 2,147,483,647"),
     (("conv(out=8,n=100001)",), "conv.n: at most 100,000 repeats of one layer"),
-    (("conv(out=8,n=100000)", "--depth-mult", "11"), "more than 1,000,000 blocks after repeats"),
+    (("conv(out=8,n=100000)", "--depth-mult", "3"), "more than 200,000 blocks after repeats"),
+    (("zoo:mobilenet_v1", "--depth-mult", "101"), "--depth-mult: expected a positive number of at most 100"),
 ])
 def test_repeat_counts_are_bounded(cli, args, phrase):
     """Row 14: ``n=1000000000000`` ran forever."""

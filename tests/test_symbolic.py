@@ -10,9 +10,10 @@ import sympy as sp
 import archcalc
 from archcalc.api import Options, closed_forms
 from archcalc.errors import ArchcalcError
-from archcalc.symbolic import symbol
+from archcalc.symbolic import SYMBOL_NAMES, symbol
 
-M, N, Dk, Df, t = (symbol(n) for n in ("in", "out", "k", "res", "t"))
+M, N, Dk, Df = (symbol(n) for n in ("in", "out", "k", "res"))
+t = symbol("t", integer=False)  # a real ratio
 FIELDS = ("params", "macs", "flops", "bytes_read", "bytes_written", "peak_activation_bytes")
 
 
@@ -34,7 +35,8 @@ def test_inverted_residual_shape_and_its_stated_assumptions():
     # MobileNetV2 §3.3: h·w·d'·t·(d' + k² + d'')
     f = default_forms()["ir"]
     assert sp.simplify(f.totals["macs"] - Df**2 * M * t * (M + Dk**2 + N)) == 0
-    assert set(f.assumptions) == {sp.Ne(M * t, M), sp.Ne(M, N)}  # expansion conv, no residual
+    # t·M channels (a whole number), an expansion conv (t·M ≠ M), no residual add (M ≠ N)
+    assert set(f.assumptions) == {sp.Eq(sp.floor(M * t), M * t), sp.Ne(M * t, M), sp.Ne(M, N)}
 
 
 # (candidate with {placeholders}, names freed, input with placeholders, numbers to try)
@@ -63,9 +65,9 @@ def test_closed_form_equals_the_integer_analysis_at_every_point(case):
         if not all(_holds(a, at) for a in form.assumptions):
             continue
         exact = archcalc.analyze(template.format(**at), input=tuple(at.get(d, d) for d in shape))
-        subs = {symbol(n): v for n, v in at.items()}
         for key in FIELDS:
-            assert form.totals[key].subs(subs) == getattr(exact.totals, key), (key, at)
+            got = sp.sympify(form.totals[key]).subs(_by_symbol(form.totals[key], at))
+            assert got == getattr(exact.totals, key), (key, at)
 
 
 def _form(template, free, shape):
@@ -76,8 +78,14 @@ def _form(template, free, shape):
     return closed_forms([start], free, Options(input=dims)).forms[0]
 
 
+def _by_symbol(expr, at) -> dict:
+    """The values of ``at`` (by freed name) for the symbols of ``expr``."""
+    value = {SYMBOL_NAMES.get(n, n): v for n, v in at.items()}
+    return {s: value[s.name] for s in sp.sympify(expr).free_symbols}
+
+
 def _holds(assumption, at) -> bool:
-    return bool(assumption.subs({symbol(n): v for n, v in at.items()}))
+    return bool(assumption.subs(_by_symbol(assumption, at)))
 
 
 def test_a_structure_decided_by_a_freed_symbol_is_stated():

@@ -3,16 +3,22 @@ helpers.  SymPy is imported only with ``--symbolic``, by the producer of the for
 
 from __future__ import annotations
 
+import re
+
 METRICS = (("params", "params"), ("macs", "MACs"), ("flops", "FLOPs"),
            ("bytes_read", "bytes read"), ("bytes_written", "bytes written"),
            ("peak_activation_bytes", "peak activations (bytes)"))
 RATIOS = ("params", "macs", "flops")
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_POWER = re.compile(r"\*\*\(?(-?\d+)\)?")
+
+
 def plain(expr) -> str:
-    """``D_f**2*M*N`` as ``D_f²·M·N``."""
-    return (str(expr).replace("**2", "²").replace("**3", "³").replace("**(-2)", "⁻²")
-            .replace("**(-1)", "⁻¹").replace("*", "·"))
+    """``D_f**2*M*N`` as ``D_f²·M·N``, ``x**(-2)`` as ``x⁻²``."""
+    text = _POWER.sub(lambda m: m.group(1).translate(_SUPERSCRIPT), str(expr))
+    return text.replace("*", "·")
 
 
 def latex(expr) -> str:

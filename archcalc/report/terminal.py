@@ -15,6 +15,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from ..limits import MAX_TERMINAL_ROWS
 from .document import CheckReport, Report, Section, sections
 from .units import fmt
 
@@ -84,10 +85,22 @@ def fit(console: Console, section: Section) -> Table:
     return _table(section, columns, wrap_min=wrap_min)
 
 
+def _capped(section: Section) -> Section:
+    """At most :data:`~archcalc.limits.MAX_TERMINAL_ROWS` rows, the cut said in the caption
+    (a million-row table is for a file: every other format holds every row)."""
+    rows = section.rows
+    if len(rows) <= MAX_TERMINAL_ROWS:
+        return section
+    note = (f"first {MAX_TERMINAL_ROWS:,} of {len(rows):,} rows shown; -f csv, json or xlsx "
+            "-o FILE holds every row")
+    return replace(section, rows=rows[:MAX_TERMINAL_ROWS - 1] + rows[-1:],
+                   caption=f"{section.caption}\n{note}" if section.caption else note)
+
+
 def render(tables, view) -> str:
     console = _console(view)
     for section in tables:
-        console.print(fit(console, section))
+        console.print(fit(console, _capped(section)))
     return console.export_text(styles=view.color)
 
 

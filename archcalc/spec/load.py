@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from ..blocks import ACT_CHOICES, ALIASES, BLOCKS, NORMS, REQUIRED, block_fields
 from ..errors import ArchcalcError
-from ..limits import MAX_FLOAT, MAX_INT, MAX_REPEAT
+from ..limits import MAX_FLOAT, MAX_INT, MAX_MULTIPLIER, MAX_REPEAT
 from .inline import SOURCE as INLINE, looks_inline, parse_inline
 from .model import DTYPE_BYTES, FORMAT_VERSION, LayerSpec, Spec
 from .source import field_path, read_spec_file
@@ -251,6 +251,19 @@ def parse_input(text: str) -> tuple[int, ...]:
     return _input(text, _Ctx("--input", {}), "")
 
 
+def check_param(kind: str, name: str, value, option: str):
+    """One value for block ``kind``'s parameter ``name`` (``in``: an input dimension), checked
+    as a spec's would be; a layer key (``n``, ``scale``, ``name``) or a text field is refused."""
+    ctx = _Ctx(option, {})
+    if name == "in":
+        return _check_value(value, "int", {"minimum": 1}, ctx, "")
+    field = next((f for f in block_fields(kind) if f.name == name), None)
+    base = field.type.split("|")[0].strip() if field else ""
+    if base not in ("int", "float", "Size", "Pad"):
+        raise ctx.error("", f"{kind} has no numeric parameter {name!r} to sweep")
+    return _check_value(value, field.type, field.metadata, ctx, "")
+
+
 def check_input(value) -> tuple[int, ...]:
     """An input given to the Python API: ``(H, W, C)``, ``(T, D)``, their text forms or a
     ``{tokens, dim}`` mapping, checked like a spec's ``input``."""
@@ -420,11 +433,17 @@ def spec_from_data(data, source: str, lines: dict[str, int], variant: str | None
             raise ctx.error(field_path("multipliers", key),
                             f"unknown key {key!r}; expected {', '.join(MULTIPLIER_KEYS)}")
     width = _check_value(mult.get("width", 1.0), "float", {"minimum": 0}, ctx, "multipliers.width")
+    if width > MAX_MULTIPLIER:
+        raise ctx.error("multipliers.width", f"at most {MAX_MULTIPLIER:g}, got {width!r}")
     res = _check_value(mult.get("resolution", 1.0), "float", {"minimum": 0}, ctx,
                        "multipliers.resolution")
+    if res > MAX_MULTIPLIER:
+        raise ctx.error("multipliers.resolution", f"at most {MAX_MULTIPLIER:g}, got {res!r}")
     rounding = _check_value(mult.get("rounding", 8), "int", {"minimum": 1}, ctx,
                             "multipliers.rounding")
     depth = _check_value(mult.get("depth", 1.0), "float", {"minimum": 0}, ctx, "multipliers.depth")
+    if depth > MAX_MULTIPLIER:
+        raise ctx.error("multipliers.depth", f"at most {MAX_MULTIPLIER:g}, got {depth!r}")
     fixed = _check_value(mult.get("fixed_width", ""), "str", {}, ctx, "multipliers.fixed_width")
     rule = _check_value(mult.get("rule", "scale"), "str", {"choices": WIDTH_RULES}, ctx,
                         "multipliers.rule")

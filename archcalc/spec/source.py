@@ -66,6 +66,8 @@ def _line_map(root) -> dict[str, int]:
         if isinstance(node, yaml.MappingNode):
             keys = set()
             for key_node, value_node in node.value:
+                if not isinstance(key_node.value, str):  # the constructor refuses it
+                    continue
                 if key_node.value in keys:
                     raise SpecFileError(f"{field_path(path, key_node.value)} given twice",
                                         key_node.start_mark.line + 1)
