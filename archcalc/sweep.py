@@ -170,7 +170,7 @@ def _block_spec(target: str, axes, options: Options) -> Spec:
              if a.name not in INPUT_AXES]
     for a in axes:
         if a.name in NETWORK_AXES:
-            raise ArchcalcError(f"sweeps a network (a spec file or zoo:NAME), not a block",
+            raise ArchcalcError("sweeps a network (a spec file or zoo:NAME), not a block",
                                 field=a.option)
     text = target.strip()
     if fixed:

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import archcalc
 from archcalc.analysis import TOTAL_FIELDS, analyze_network
 from archcalc.build import build
 from archcalc.num import assuming_generic, make_divisible
