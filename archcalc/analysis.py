@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
-from .cost import Cost, op_cost
+from .conventions import get as get_convention
+from .cost import Cost
 from .cost.memory import live_profile, peak_activations, traffic
 from .ir import Network
 from .ops import Shape
@@ -122,6 +123,7 @@ class Analysis:
     peak_at: str
     spec_text: str = ""
     description: str = ""
+    convention: str = "archcalc"
 
     @cached_property
     def records(self) -> tuple[LayerRecord, ...]:
@@ -230,24 +232,26 @@ class Comparison:
 
 def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
                     memory: str = "unfused", spec_text: str = "",
-                    description: str = "") -> Analysis:
-    """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy
-    (validated by :class:`archcalc.Options`).  Weights are read once per op; a training-only
-    op keeps its parameters and costs nothing else."""
+                    description: str = "", convention: str = "archcalc") -> Analysis:
+    """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy and
+    a counting convention (validated by :class:`archcalc.Options`).  Weights are read once
+    per op; a training-only op keeps its parameters and costs nothing else."""
     width = DTYPE_BYTES[dtype]
     profile = live_profile(net, batch)
+    rules = get_convention(convention)
     try:  # 8 bytes a number, not a Python int's 36: a million-op network stays small
-        columns = _costed(net, width, memory, batch, profile, lambda: array("q"))
+        columns = _costed(net, width, memory, batch, profile, rules, lambda: array("q"))
         columns = {k: memoryview(v).toreadonly() for k, v in columns.items()}
     except (TypeError, OverflowError):  # NumPy arrays, SymPy symbols, counts beyond int64
-        columns = {k: tuple(v) for k, v in _costed(net, width, memory, batch, profile,
+        columns = {k: tuple(v) for k, v in _costed(net, width, memory, batch, profile, rules,
                                                    list).items()}
     peak, at = peak_activations(net, profile, batch)
     return Analysis(net.name, net, MappingProxyType(columns), dtype, batch, memory,
-                    width * peak, at, spec_text, description)
+                    width * peak, at, spec_text, description, rules.name)
 
 
-def _costed(net: Network, width: int, memory: str, batch, profile: list, new) -> dict:
+def _costed(net: Network, width: int, memory: str, batch, profile: list, rules,
+            new) -> dict:
     """The :data:`COLUMNS` of ``net``, each a container made by ``new()``."""
     columns = {k: new() for k in COLUMNS}
     params, macs, flops, read, written, live = (columns[k].append for k in COLUMNS)
@@ -256,7 +260,7 @@ def _costed(net: Network, width: int, memory: str, batch, profile: list, new) ->
         key = (id(node.op), id(node.in_shapes))
         cost = costs.get(key)
         if cost is None:
-            cost = costs[key] = op_cost(node.op, node.in_shapes, node.out_shape, batch)
+            cost = costs[key] = rules.cost(node.op, node.in_shapes, node.out_shape, batch)
         params(cost.params)
         if node.train_only:  # at inference it neither runs nor is read
             macs(0), flops(0), read(0), written(0), live(0)

@@ -50,13 +50,14 @@ class Options:
     memory: str = "unfused"
     fold_bn: bool = False
     replace: tuple[tuple[str, str], ...] = ()
+    convention: str = "archcalc"
 
     def __post_init__(self):
         """Every field checked, with the CLI option's name, as the spec loader checks files;
         ``None`` for a field the spec cannot set (batch, memory, fold_bn, replace) is its
         default."""
         for key, default in (("batch", 1), ("memory", "unfused"), ("fold_bn", False),
-                             ("replace", ())):
+                             ("replace", ()), ("convention", "archcalc")):
             if getattr(self, key) is None:
                 object.__setattr__(self, key, default)
         choices = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES),
@@ -80,6 +81,9 @@ class Options:
                                     + repr(value)[:60], field=option)
         if self.input is not None:
             object.__setattr__(self, "input", check_input(self.input))
+        if self.convention != "archcalc":
+            from .conventions import get
+            get(self.convention)
         if not isinstance(self.fold_bn, bool):
             raise ArchcalcError(f"expected true or false, got {self.fold_bn!r}", field="--fold-bn")
         if not (isinstance(self.replace, tuple) and all(
@@ -153,8 +157,29 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
         spec = opts.apply(load_spec(ref, opts.input))
         net = build(spec, fold_bn=opts.fold_bn)
         return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
-                               memory=opts.memory, description=spec.description,
+                               memory=opts.memory, convention=opts.convention,
+                               description=spec.description,
                                spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
+
+
+def explain(refs, vs, options: Options | None = None, command: str = ""):
+    """An :class:`~archcalc.report.document.ExplainReport`: each spec's total walked, op kind
+    by op kind, from one convention to another.  ``vs``: one name (from archcalc's own to
+    it) or two (from the first to the second)."""
+    from .reconcile import reconcile
+    from .report.document import ExplainReport
+
+    vs = list(vs)
+    if not 1 <= len(vs) <= 2:
+        raise ArchcalcError(f"expected --vs once or twice, got {len(vs)} times", field="--vs")
+    source, target = (["archcalc"] + vs)[-2:]
+    opts = options or Options()
+    refs = [name for ref in refs for name in expand_zoo_all(ref)]
+    out = []
+    for ref in refs:
+        pair = [analyze(ref, replace(opts, convention=name)) for name in (source, target)]
+        out.append(reconcile(*pair))
+    return ExplainReport(tuple(out), command)
 
 
 def _candidates(refs, opts: Options) -> tuple[list, Options, str]:

@@ -31,7 +31,7 @@ def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
     opts = _options(options, kwargs)
     net, method = network_from_module(module, input_hwc, name)
     return analyze_network(net, dtype=opts.dtype or "fp32", batch=opts.batch, memory=opts.memory,
-                           spec_text=net.name), method
+                           spec_text=net.name, convention=opts.convention), method
 
 
 def load_factory(target: str):

@@ -46,20 +46,24 @@ OutOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="Write to 
 ByOpt = Annotated[By, typer.Option("--by", help="Group by layer, block or op kind.")]
 ReplaceOpt = Annotated[Optional[list[str]], typer.Option(
     "--replace", help="Swap block kinds, e.g. dwsep=conv (repeatable).")]
+ConventionOpt = Annotated[str, typer.Option(
+    "--convention", help="Count as a tool counts: archcalc (default), fvcore, ptflops, "
+                         "ptflops_aten, thop, torchinfo, torchprofile or torch "
+                         "(FlopCounterMode); see archcalc conventions.", metavar="NAME")]
 PlotlyOpt = Annotated[str, typer.Option(
     "--plotly-js", help="HTML: 'embed' plotly.js (default), or a file name beside the report "
                         "to share one copy between reports.")]
 
 
 def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace,
-             depth=None, width_rule=None):
+             depth=None, width_rule=None, convention="archcalc"):
     from .api import Options
     from .spec.load import parse_input, parse_replace
 
     return Options(input=parse_input(input) if input else None, width=width,
                    resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
                    memory=memory, fold_bn=fold_bn, depth=depth, width_rule=width_rule,
-                   replace=tuple(parse_replace(r) for r in replace or ()))
+                   convention=convention, replace=tuple(parse_replace(r) for r in replace or ()))
 
 
 def _command() -> str:
@@ -130,13 +134,13 @@ def compare(
         "--free", help="With --symbolic: names to keep as symbols, e.g. t,k,out (block "
                        "parameters; in, res, h, w for the input).", metavar="NAMES")] = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
-    width_rule: WidthRuleOpt = None,
+    width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     from . import api
 
     options = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
-                       replace, depth_mult, width_rule)
+                       replace, depth_mult, width_rule, convention)
     if symbolic or free:
         fmt = _format(format, output, "symbolic")
         show(api.closed_forms(candidates or (), free, options, _command()), fmt, output)
@@ -154,6 +158,7 @@ def report(
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
     depth_mult: DepthOpt = None, width_rule: WidthRuleOpt = None,
+    convention: ConventionOpt = "archcalc",
 ):
     """A review report of the candidates: HTML with charts (the default, also for an -o name
     without a known suffix) or an XLSX workbook (-o FILE.xlsx)."""
@@ -162,7 +167,7 @@ def report(
     fmt = _format(format, output, fallback="html")
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace,
-                                                    depth_mult, width_rule))
+                                                    depth_mult, width_rule, convention))
     show(_report(result, By.layer, False, "archcalc report"), fmt, output, plotly_js)
 
 
@@ -174,16 +179,37 @@ def analyze(
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
-    width_rule: WidthRuleOpt = None,
+    width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
 
     fmt = _format(format, output)
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
-                                        memory, fold_bn, replace, depth_mult, width_rule))
+                                        memory, fold_bn, replace, depth_mult, width_rule,
+                                        convention))
     show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), fmt, output,
          plotly_js)
+
+
+@app.command()
+def explain(
+    specs: Annotated[list[str], typer.Argument(help="Spec files, inline blocks or zoo:NAME.")],
+    vs: Annotated[list[str], typer.Option(
+        "--vs", help="The convention to reconcile with (archcalc's own total to NAME's); "
+                     "twice: from the first to the second.", metavar="NAME")],
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, batch: BatchOpt = 1, fold_bn: FoldOpt = False,
+    format: FormatOpt = None, output: OutOpt = None, depth_mult: DepthOpt = None,
+):
+    """Why counters disagree: a total walked op kind by op kind to another tool's, e.g.
+    explain zoo:mobilenet_v2 --vs fvcore; explain zoo:resnet50 --vs thop --vs torch."""
+    from . import api
+
+    fmt = _format(format, output, "explain")
+    options = _options(input, width_mult, resolution, norm, act, None, batch, "unfused",
+                       fold_bn, None, depth_mult)
+    show(api.explain(specs, vs, options, _command()), fmt, output)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -202,6 +228,7 @@ def sweep(
         "--pareto", help="Keep the Pareto front of two metrics (minimised; -METRIC maximised), "
                          "e.g. macs,params.", metavar="X,Y")] = None,
     format: FormatOpt = None, output: OutOpt = None, plotly_js: PlotlyOpt = "embed",
+    convention: ConventionOpt = "archcalc",
 ):
     """Every metric over a grid: --NAME VALUES per swept parameter (a,b,c or start:stop[:step]),
     e.g. sweep ir --t 1:8 --k 3,5,7 --in-ch 8:1024:8 --out-ch 8:1024:8 --s 1,2 --input 56x56x8;
@@ -212,7 +239,8 @@ def sweep(
 
     fmt = _format(format, output, "sweep")
     axes = parse_axes(ctx.args)
-    options = _options(input, None, None, norm, act, dtype, batch, memory, fold_bn, None)
+    options = _options(input, None, None, norm, act, dtype, batch, memory, fold_bn, None,
+                       convention=convention)
     with _progress() as progress:
         result = api.sweep(target, axes, options, where, sort, top, pareto, progress)
     show(SweepReport(result, _command()), fmt, output, plotly_js)

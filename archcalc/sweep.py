@@ -145,6 +145,7 @@ class SweepResult:
     refusals: list[Refusal] = field(default_factory=list)
     exact_rows: int = 0
     vectorised: bool = True
+    convention: str = "archcalc"
 
     def rows(self) -> list[dict]:
         """The kept rows as dicts of Python numbers (counts as exact ints; an undefined
@@ -246,7 +247,8 @@ class _Evaluator:
             with np.errstate(all="ignore"):
                 net = build(_with_values(self.spec, part), fold_bn=self.options.fold_bn)
                 totals = analyze_network(net, self.spec.default("dtype", "fp32"),
-                                         self.options.batch, self.options.memory).totals
+                                         self.options.batch, self.options.memory,
+                                         convention=self.options.convention).totals
             for k in COUNTS:
                 out[k][where] = np.broadcast_to(np.asarray(getattr(totals, k), float), where.shape)
         except MixedDecision as split:
@@ -467,7 +469,8 @@ def sweep(target: str, axes: tuple[Axis, ...], options: Options | None = None,
     kept = selection.apply(kept)
     refusals = [Refusal(count, example, reason)
                 for reason, (count, example) in evaluate.refused.items()]
-    return SweepResult(target, axes, kept, size, where_count, refusals, exact_rows)
+    return SweepResult(target, axes, kept, size, where_count, refusals, exact_rows,
+                       convention=opts.convention)
 
 
 def _exactly(spec, opts, axes, columns: dict, big: np.ndarray) -> dict:
@@ -516,4 +519,5 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
         columns = {k: v[mask] for k, v in columns.items()}
     where_count = len(columns["macs"])
     return SweepResult(target, axes, selection.apply(columns), size, where_count,
-                       [Refusal(c, e, r) for r, (c, e) in refusals.items()], 0, False)
+                       [Refusal(c, e, r) for r, (c, e) in refusals.items()], 0, False,
+                       opts.convention)

@@ -159,7 +159,7 @@ def closed_forms(specs, free, options: Options | None = None) -> list[ClosedForm
             with assuming_generic() as assumed:
                 net = build(freed(spec, free), fold_bn=opts.fold_bn)
                 a = analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
-                                    memory=opts.memory)
+                                    memory=opts.memory, convention=opts.convention)
             whole = {c.lhs.args[0] for c in assumed if isinstance(c, sp.Eq)
                      and isinstance(c.lhs, sp.floor) and c.lhs.args[0] == c.rhs}
             exact = lambda e: sp.sympify(e).replace(  # noqa: E731 - floor of an assumed whole

@@ -113,9 +113,10 @@ def test_sections_numbers_and_footer(pages):
     # closed forms: standard, depthwise-separable, inverted residual, and the 1/N + 1/Dk² ratio
     assert "1/N + 1/D<sub>k</sub><sup>2</sup>" in page
     # footer: conventions, version, the exact command
-    from archcalc import __version__, conventions
+    from archcalc import __version__
+    from archcalc.conventions.archcalc import FOOTER
 
-    assert htmllib.escape(conventions.FOOTER, quote=True) in page
+    assert htmllib.escape(FOOTER, quote=True) in page
     assert f"archcalc {__version__}" in page
     assert re.search(r"<code class=command>archcalc report zoo:mobilenet_v1 zoo:mobilenet_v2 "
                      r"zoo:mobilenet_v3_large -o \S+zoo3\.html</code>", page)

@@ -4,13 +4,13 @@ module's output shape with the IR's (in torch's memory order, batch first)."""
 
 from __future__ import annotations
 
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..analysis import Analysis
+from ..conventions.flop_counter import FLOP_COUNTER
+from ..conventions.fvcore import FVCORE
 from ..errors import ArchcalcError
-from .conventions import FLOP_COUNTER, FVCORE
 
 
 @dataclass(frozen=True)
@@ -120,10 +120,13 @@ def _record_shapes(model, names, shapes: dict, running: list) -> list:
     return [h for name in names for h in hooks(name)]
 
 
-def _row(node, r, model, by_module, counts, shapes, batch) -> CheckRow:
-    """One layer: params by numel, each tool's count against its convention, output shape."""
-    fv_expected, note = ((None, "training only: not run at inference") if node.train_only
-                         else FVCORE(node.op, r, batch))
+def _row(node, r, model, fv, torch_counts, shapes, batch) -> CheckRow:
+    """One layer: params by numel, each tool's count against its convention's rule evaluated
+    on the IR, output shape."""
+    ins, op = node.in_shapes, node.op
+    fv_expected = None if node.train_only else FVCORE.count(op, ins, node.out_shape, batch)
+    note = ("training only: not run at inference" if node.train_only
+            else FVCORE.rule_for(type(op)).says)
     expected = None if node.train_only else (batch, *node.out_shape.torch_dims)
     got = shapes.get(r.name)
     if got != expected:
@@ -131,18 +134,16 @@ def _row(node, r, model, by_module, counts, shapes, batch) -> CheckRow:
     return CheckRow(
         layer=r.name, op=r.category, params=r.params,
         numel=sum(p.numel() for p in model.get_submodule(r.name).parameters()),
-        fvcore_expected=fv_expected, fvcore=int(by_module.get(r.name, 0)),
-        torch_expected=0 if node.train_only else FLOP_COUNTER(node.op, r, batch)[0],
-        torch=int(sum(counts.get(f"{type(model).__name__}.{r.name}", {}).values())),
+        fvcore_expected=fv_expected or None, fvcore=fv.by_module.get(r.name, 0),
+        torch_expected=0 if node.train_only else FLOP_COUNTER.count(op, ins, node.out_shape,
+                                                                    batch),
+        torch=torch_counts.by_module.get(r.name, 0),
         note=note, out_shape=expected, torch_out_shape=got)
 
 
 def cross_check(analysis: Analysis) -> CheckResult:
     """Count the module built from ``analysis.network`` with every tool and compare; a torch
     error while building or running it becomes a one-line :class:`ArchcalcError`."""
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
     from .modules import build_module, zero_input
 
     net, running, shapes = analysis.network, [None], {}
@@ -150,22 +151,13 @@ def cross_check(analysis: Analysis) -> CheckResult:
         model = build_module(net)
     x = zero_input(net, analysis.batch)
     hooks = _record_shapes(model, [n.name for n in net.nodes], shapes, running)
-    with _torch_errors("running", running), torch.no_grad(), \
-            FlopCounterMode(display=False) as mode:
-        model(x)
+    with _torch_errors("running", running):
+        torch_counts = FLOP_COUNTER.measure(model, x)
     for h in hooks:
         h.remove()
-    with _torch_errors("tracing with fvcore", running), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fvcore traces with torch.jit
-        from fvcore.nn import FlopCountAnalysis
-
-        fv = FlopCountAnalysis(model, x)
-        fv.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
-        by_module = fv.by_module()
-    counts = mode.get_flop_counts()
-    rows = [_row(node, r, model, by_module, counts, shapes, analysis.batch)
+    with _torch_errors("tracing with fvcore", running):
+        fv = FVCORE.measure(model, x)
+    rows = [_row(node, r, model, fv, torch_counts, shapes, analysis.batch)
             for node, r in zip(net.nodes, analysis.records)]
-    return CheckResult(analysis.name, tuple(rows), int(fv.total()),
-                       int(sum(counts.get("Global", {}).values())),
-                       sum(p.numel() for p in model.parameters()),
-                       tuple(sorted(fv.unsupported_ops().items())))
+    return CheckResult(analysis.name, tuple(rows), fv.count, torch_counts.count,
+                       sum(p.numel() for p in model.parameters()), fv.unsupported)

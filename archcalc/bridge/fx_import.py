@@ -41,7 +41,7 @@ ACT_FUNCTIONS = {F.relu: "relu", torch.relu: "relu", F.relu6: "relu6", F.hardswi
                  F.sigmoid: "sigmoid", F.gelu: "gelu", torch.tanh: "tanh", F.mish: "mish"}
 ACT_METHODS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh"}
 ALIAS_METHODS = ("flatten", "contiguous", "view", "reshape")
-BINARY_FUNCTIONS = {torch.add: Add, torch.mul: Scale, torch.matmul: MatMul}
+BINARY_FUNCTIONS = {operator.add: Add, operator.mul: Scale, torch.matmul: MatMul}
 PERMUTES = {(0, 2, 3, 1): "hwc", (0, 3, 1, 2): "chw"}
 
 
@@ -104,7 +104,7 @@ def _softmax(m):
     return Softmax()
 
 
-@importer(nn.Linear, ours.Dense)
+@importer(nn.Linear)
 def _linear(m: nn.Linear):
     return Linear(m.in_features, m.out_features, m.bias is not None)
 
@@ -203,7 +203,7 @@ def _values(m):
     return AttnValues(m.heads, m.window)
 
 
-@importer(nn.Dropout, nn.Identity, nn.Flatten)
+@importer(nn.Dropout, nn.Identity, nn.Flatten, nn.Unflatten)
 def _identity(m):
     return None
 

@@ -8,6 +8,8 @@ gives the leaf module; tensors follow the op's layout (``chw``: N,C,H,W; ``hwc``
 
 from __future__ import annotations
 
+import operator
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -31,11 +33,11 @@ ACTIVATION_MODULES = {
     "leaky_relu": nn.LeakyReLU, "hardtanh": nn.Hardtanh, "tanh": nn.Tanh}
 
 
-class Dense(nn.Linear):
-    """``nn.Linear`` on the flattened image, output kept 4-D as ``(N, out, 1, 1)``."""
-
-    def forward(self, x):
-        return super().forward(x.flatten(1))[:, :, None, None]
+def dense(fin: int, fout: int, bias: bool) -> nn.Sequential:
+    """``nn.Linear`` on the flattened image, output kept 4-D as ``(N, out, 1, 1)``: standard
+    modules only, so counters that match module types exactly (thop, ptflops) see the
+    ``nn.Linear`` as they do in torchvision's classifiers."""
+    return nn.Sequential(nn.Flatten(1), nn.Linear(fin, fout, bias), nn.Unflatten(1, (fout, 1, 1)))
 
 
 class PaddedConv2d(nn.Conv2d):
@@ -63,7 +65,8 @@ class PaddedPool2d(nn.Module):
 
 
 class Binary(nn.Module):
-    """Residual add, squeeze-excite scaling, matmul."""
+    """Residual add and squeeze-excite scaling as models write them (``a + b``, ``a * b``),
+    and ``torch.matmul``."""
 
     def __init__(self, fn):
         super().__init__()
@@ -289,7 +292,7 @@ def _softmax(op, node):
 
 @builder(Linear)
 def _linear(op: Linear, node):
-    return (Dense if node.in_shapes[0].layout == "chw" else nn.Linear)(op.fin, op.fout, op.bias)
+    return (dense if node.in_shapes[0].layout == "chw" else nn.Linear)(op.fin, op.fout, op.bias)
 
 
 @builder(Pool2d)
@@ -315,7 +318,7 @@ def _upsample(op: Upsample, node):
 
 @builder(Add, Scale, MatMul)
 def _binary(op, node):
-    return Binary({Add: torch.add, Scale: torch.mul, MatMul: torch.matmul}[type(op)])
+    return Binary({Add: operator.add, Scale: operator.mul, MatMul: torch.matmul}[type(op)])
 
 
 @builder(Concat)

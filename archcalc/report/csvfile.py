@@ -47,6 +47,13 @@ def present_check(doc: CheckReport, view) -> str:
     return _csv(list(rows[0]) if rows else [], rows)
 
 
+def present_explain(doc, view) -> str:
+    """Long form: one row per step per spec, with both conventions named."""
+    rows = [{"spec": r.name, "from": r.source, "to": r.target, "unit": r.unit, **row}
+            for r in doc.reconciliations for row in r.rows()]
+    return _csv(list(rows[0]) if rows else [], rows)
+
+
 def present_sweep(doc, view) -> str:
     """One row per kept configuration: swept parameters by option name, then every metric."""
     from ..sweep import METRICS

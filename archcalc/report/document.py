@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import __version__, conventions
+from .. import __version__
+from ..conventions import get as get_convention
 from ..analysis import Analysis, Comparison
 from . import columns as C
 
@@ -69,8 +70,13 @@ class Report:
                 + ("" if self.detail or self.listing or len(self.analyses) == 1
                    else f" · ratios to {a.name}"))
 
+    @property
+    def convention(self):
+        """The counting convention of the analyses (the options apply to every candidate)."""
+        return get_convention(self.comparison.baseline.convention)
+
     def footer(self) -> str:
-        return (f"{conventions.FOOTER}\narchcalc {__version__}"
+        return (f"{self.convention.footer}\narchcalc {__version__}"
                 + (f" · {self.command}" if self.command else ""))
 
 
@@ -105,6 +111,10 @@ class SweepReport:
     command: str = ""
     kind = "sweep"
 
+    @property
+    def convention(self):
+        return get_convention(self.result.convention)
+
     def columns(self) -> tuple[C.Column, ...]:
         """The swept parameters by option name, then the headline metrics."""
         return tuple(C.Column(a.name, a.name, "number") for a in self.result.axes) + C.SUMMARY
@@ -123,6 +133,30 @@ class SweepReport:
             notes.append(f"{r.exact_rows:,} rows reach 2**53 and were recomputed with exact "
                          "Python integers")
         return notes
+
+
+@dataclass(frozen=True)
+class ExplainReport:
+    """Reconciliations (:class:`archcalc.reconcile.Reconciliation`) of one or more specs."""
+
+    reconciliations: tuple
+    command: str = ""
+    kind = "explain"
+
+
+def explain_section(rec) -> Section:
+    """One reconciliation as a table: start, one row per op kind, end (exact counts)."""
+    columns = (C.Column("kind", "op kind", "text", wrap=True), C.Column("ops", "ops", "int"),
+               C.Column("source", rec.source, "int"), C.Column("target", rec.target, "int"),
+               C.Column("delta", "Δ", "delta"), C.Column("running", "running total", "int"),
+               C.Column("why", "why", "text", drop=1, wrap=True))
+    params = ("" if rec.params[0] == rec.params[1] else
+              f" · params {rec.params[0]:,} → {rec.params[1]:,} ({rec.target} skips "
+              f"{rec.params[0] - rec.params[1]:,})")
+    return Section(f"archcalc explain {rec.name}: {rec.source} → {rec.target} ({rec.unit}, "
+                   f"batch {rec.batch})", columns, rec.rows(),
+                   f"{rec.start:,} → {rec.end:,} {rec.unit}{params}; op kinds that count 0 "
+                   "under both are not listed")
 
 
 def sweep_section(doc: SweepReport) -> Section:

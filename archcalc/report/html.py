@@ -30,7 +30,8 @@ import math
 from dataclasses import replace
 from functools import lru_cache
 
-from .. import __version__, conventions
+from .. import __version__
+from ..conventions import get as get_convention
 from ..analysis import Analysis
 from . import columns as C
 from .document import Report, Section, analysis_section, summary_section
@@ -424,18 +425,23 @@ def closed_forms_html(report: Report) -> str:
             f"</th></tr></thead><tbody>\n{rows}\n</tbody></table></div>")
 
 
-def _footer(command: str) -> str:
-    summary = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
-                      for k, v in conventions.SUMMARY.items())
-    per_op = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
-                     for row in conventions.PER_OP)
+def _footer(command: str, convention=None) -> str:
+    """The counting convention (archcalc's own unless given): its summary, per-op rules and
+    the producing command."""
+    convention = convention or get_convention()
+    rules = convention.as_dict()
+    per_op = rules.pop("per_op")
+    summary = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rules.items())
+    head = "".join(f"<th scope=col>{esc(C.COLUMNS[k].header if k in C.COLUMNS else k)}</th>"
+                   for k in per_op[0])
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row.values()) + "</tr>"
+                   for row in per_op)
     command = (f"<p>Produced by <code class=command>{esc(command)}</code></p>"
                if command else "")
     return (f"<footer><h2 id=conventions>Counting conventions</h2>"
-            f"<p>{esc(conventions.FOOTER)}</p><dl>{summary}</dl>"
+            f"<p>{esc(convention.footer)}</p><dl>{summary}</dl>"
             "<details><summary>Per-op rules</summary><div class=scroll><table><thead><tr>"
-            "<th scope=col>op</th><th scope=col>params</th><th scope=col>MACs</th>"
-            f"<th scope=col>FLOPs</th></tr></thead><tbody>{per_op}</tbody></table></div></details>"
+            f"{head}</tr></thead><tbody>{body}</tbody></table></div></details>"
             f"<p>archcalc {esc(__version__)}</p>{command}</footer>")
 
 
@@ -597,7 +603,7 @@ def present_report(report: Report, view) -> str:
         f"<section id=layers><h2>Per-candidate tables</h2>{_candidate_details(report)}</section>",
     ]
     return _page(report.title, [", ".join(a.name for a in report.analyses), report.context()],
-                 sections, figs, _footer(report.command), view)
+                 sections, figs, _footer(report.command, report.convention), view)
 
 
 SWEEP_POINTS = 20_000  # rows drawn in the scatter and listed in the table
@@ -654,4 +660,4 @@ def present_sweep(doc, view) -> str:
                 "</section>",
                 f"<section id=sweep-rows><h2>Rows</h2>{table(shown, title=False)}</section>"]
     return _page(f"archcalc sweep {doc.result.target}", doc.notes(), sections, figs,
-                 _footer(doc.command), view)
+                 _footer(doc.command, doc.convention), view)

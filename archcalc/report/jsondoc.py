@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .. import __version__, conventions
+from .. import __version__
 from ..analysis import Analysis
 from ..ops import Shape
 from .document import CheckReport, Report
@@ -60,10 +60,10 @@ def present_report(report: Report, view) -> str:
         return _dump(_rows(report.candidate_rows()))
     if report.detail:
         return _dump({**analysis_doc(c.baseline, report.by), **dict(report.meta), **about,
-                      "conventions": conventions.as_dict()})
+                      "conventions": report.convention.as_dict()})
     cands = [{**analysis_doc(a, report.by), "ratios": r} for a, r in zip(c.analyses, c.ratios())]
     return _dump({"note": c.note, "baseline": c.baseline.name, "candidates": cands, **about,
-                  "conventions": conventions.as_dict()})
+                  "conventions": report.convention.as_dict()})
 
 
 def present_check(doc: CheckReport, view) -> str:
@@ -86,6 +86,18 @@ def present_symbolic(doc, view) -> str:
                                             if k not in ("name", "error", "assumptions")}}
                                  for t, x in zip(texts, tex)],
                   "archcalc": __version__, "command": doc.command})
+
+
+def present_explain(doc, view) -> str:
+    """Per spec: both conventions, the column compared, the totals and every step."""
+    from ..conventions import get
+
+    return _dump({"specs": [{
+        "name": r.name, "from": r.source, "to": r.target, "column": r.column,
+        "batch": r.batch, "start": r.start, "end": r.end,
+        "params": {"from": r.params[0], "to": r.params[1]}, "steps": r.rows(),
+        "conventions": {n: get(n).as_dict() for n in (r.source, r.target)}}
+        for r in doc.reconciliations], "archcalc": __version__, "command": doc.command})
 
 
 def present_sweep(doc, view) -> str:

@@ -73,6 +73,12 @@ def present_symbolic(doc, view) -> str:
     return "\n".join(lines)
 
 
+def present_explain(doc, view) -> str:
+    from .document import explain_section
+
+    return "\n".join(table(explain_section(r)) for r in doc.reconciliations)
+
+
 def present_sweep(doc, view) -> str:
     from .document import sweep_section
 

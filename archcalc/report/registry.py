@@ -33,12 +33,13 @@ class OutputFormat:
 
 FORMATS = {
     "table": OutputFormat("terminal", (".txt",),
-                          documents=("report", "check", "symbolic", "sweep")),
-    "csv": OutputFormat("csvfile", (".csv",), documents=("report", "check", "sweep")),
+                          documents=("report", "check", "symbolic", "sweep", "explain")),
+    "csv": OutputFormat("csvfile", (".csv",),
+                        documents=("report", "check", "sweep", "explain")),
     "json": OutputFormat("jsondoc", (".json",),
-                         documents=("report", "check", "symbolic", "sweep")),
+                         documents=("report", "check", "symbolic", "sweep", "explain")),
     "markdown": OutputFormat("markdown", (".md", ".markdown"),
-                             documents=("report", "check", "symbolic", "sweep")),
+                             documents=("report", "check", "symbolic", "sweep", "explain")),
     "latex": OutputFormat("latex", (".tex",), documents=("symbolic",)),
     "html": OutputFormat("html", (".html", ".htm"), terminal=False,
                          documents=("report", "sweep")),

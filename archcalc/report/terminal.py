@@ -126,6 +126,12 @@ def present_symbolic(doc, view) -> str:
     return text(doc) + "\n"
 
 
+def present_explain(doc, view) -> str:
+    from .document import explain_section
+
+    return render([explain_section(r) for r in doc.reconciliations], view)
+
+
 def present_sweep(doc, view) -> str:
     from .document import sweep_section
 

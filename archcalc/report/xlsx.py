@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from .. import __version__, conventions
+from .. import __version__
 from ..analysis import Analysis
 from . import columns as C
 from .document import Report
@@ -225,11 +225,13 @@ def _summary_sheet(wb: Workbook, report: Report, at: dict[str, str]) -> None:
 def _conventions_sheet(wb: Workbook, report: Report) -> None:
     """The counting conventions: one line per quantity, the per-op table, the footer."""
     ws = wb.create_sheet("Conventions")
-    rules = conventions.as_dict()
+    rules = report.convention.as_dict()
     per_op = rules.pop("per_op")
-    labels = [(C.COLUMNS[k].header if k in C.COLUMNS else k, text) for k, text in rules.items()]
+    labels = [(C.COLUMNS[k].header if k in C.COLUMNS else k, str(text))
+              for k, text in rules.items()]
     next_row = _lines(ws, 1, labels) + 1
-    _table(ws, next_row, [C.col(k) for k in ("op", "params", "macs", "flops")], per_op)
+    _table(ws, next_row, [C.col(k) if k in C.COLUMNS else C.Column(k, k, "text")
+                          for k in per_op[0]], per_op)
     _lines(ws, ws.max_row + 2, [("footer", line) for line in report.footer().splitlines()])
     _fit_widths(ws)
 
@@ -265,11 +267,11 @@ def present_sweep(doc, view) -> bytes:
     _lines(ws, ws.max_row + 2, [("note", n) for n in doc.notes()] + [("command", doc.command),
                                                                      ("archcalc", __version__)])
     _fit_widths(ws)
-    rules = conventions.as_dict()
+    rules = doc.convention.as_dict()
     rules.pop("per_op")
     conv = wb.create_sheet("Conventions")
-    _lines(conv, 1, [(C.COLUMNS[k].header if k in C.COLUMNS else k, text)
-                     for k, text in rules.items()])
+    _lines(conv, 1, [(C.COLUMNS[k].header if k in C.COLUMNS else k, str(text))
+                     for k, text in rules.items()] + [("footer", doc.convention.footer)])
     _fit_widths(conv)
     buf = io.BytesIO()
     wb.save(buf)
