@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..analysis import Analysis
+from ..conventions.archcalc import ARCHCALC
 from ..conventions.flop_counter import FLOP_COUNTER
 from ..conventions.fvcore import FVCORE
 from ..errors import ArchcalcError
@@ -26,6 +27,8 @@ class CheckRow:
     note: str
     out_shape: tuple[int, ...] | None = None
     torch_out_shape: tuple[int, ...] | None = None
+    flops: int = 0
+    flops_measured: int = 0
 
     @property
     def numel_delta(self) -> int:
@@ -42,12 +45,19 @@ class CheckRow:
     def torch_delta(self) -> int:
         return self.torch - self.torch_expected
 
+    @property
+    def flops_delta(self) -> int:
+        """archcalc's FLOPs counted on the module's aten ops minus its rule on the IR."""
+        return self.flops_measured - self.flops
+
     def as_dict(self) -> dict:
         return {"layer": self.layer, "op": self.op, "params": self.params, "numel": self.numel,
                 "numel_delta": self.numel_delta, "fvcore_expected": self.fvcore_expected,
                 "fvcore": self.fvcore, "fvcore_delta": self.fvcore_delta,
                 "torch_expected": self.torch_expected, "torch": self.torch,
-                "torch_delta": self.torch_delta, "out_shape": _text(self.out_shape),
+                "torch_delta": self.torch_delta, "flops": self.flops,
+                "flops_measured": self.flops_measured, "flops_delta": self.flops_delta,
+                "out_shape": _text(self.out_shape),
                 "torch_out_shape": _text(self.torch_out_shape), "ok": self.ok, "note": self.note}
 
     @property
@@ -57,7 +67,8 @@ class CheckRow:
     @property
     def ok(self) -> bool:
         return (self.params == self.numel and self.fvcore == (self.fvcore_expected or 0)
-                and self.torch == self.torch_expected and self.shape_ok)
+                and self.torch == self.torch_expected and self.flops == self.flops_measured
+                and self.shape_ok)
 
 
 def _text(shape) -> str | None:
@@ -72,6 +83,7 @@ class CheckResult:
     torch_total: int
     numel_total: int
     fvcore_skipped: tuple[tuple[str, int], ...]
+    flops_measured_total: int = 0
 
     @property
     def mismatches(self) -> list[CheckRow]:
@@ -83,6 +95,7 @@ class CheckResult:
         escaped the per-layer comparison."""
         return (self.fvcore_total == sum(r.fvcore for r in self.rows)
                 and self.torch_total == sum(r.torch for r in self.rows)
+                and self.flops_measured_total == sum(r.flops_measured for r in self.rows)
                 and self.numel_total == sum(r.numel for r in self.rows))
 
     @property
@@ -120,7 +133,12 @@ def _record_shapes(model, names, shapes: dict, running: list) -> list:
     return [h for name in names for h in hooks(name)]
 
 
-def _row(node, r, model, fv, torch_counts, shapes, batch) -> CheckRow:
+def _under(by_module: dict, name: str) -> int:
+    """The count of module ``name`` and its children."""
+    return sum(v for k, v in by_module.items() if k == name or k.startswith(name + "."))
+
+
+def _row(node, r, model, fv, torch_counts, aten, shapes, batch) -> CheckRow:
     """One layer: params by numel, each tool's count against its convention's rule evaluated
     on the IR, output shape."""
     ins, op = node.in_shapes, node.op
@@ -138,7 +156,8 @@ def _row(node, r, model, fv, torch_counts, shapes, batch) -> CheckRow:
         torch_expected=0 if node.train_only else FLOP_COUNTER.count(op, ins, node.out_shape,
                                                                     batch),
         torch=torch_counts.by_module.get(r.name, 0),
-        note=note, out_shape=expected, torch_out_shape=got)
+        note=note, out_shape=expected, torch_out_shape=got,
+        flops=r.flops, flops_measured=_under(aten.by_module, r.name))
 
 
 def cross_check(analysis: Analysis) -> CheckResult:
@@ -157,7 +176,9 @@ def cross_check(analysis: Analysis) -> CheckResult:
         h.remove()
     with _torch_errors("tracing with fvcore", running):
         fv = FVCORE.measure(model, x)
-    rows = [_row(node, r, model, fv, torch_counts, shapes, analysis.batch)
+    with _torch_errors("counting aten ops", running):  # shapes only: on the meta device
+        aten = ARCHCALC.measure(model.to("meta"), x.to("meta"))
+    rows = [_row(node, r, model, fv, torch_counts, aten, shapes, analysis.batch)
             for node, r in zip(net.nodes, analysis.records)]
     return CheckResult(analysis.name, tuple(rows), fv.count, torch_counts.count,
-                       sum(p.numel() for p in model.parameters()), fv.unsupported)
+                       sum(p.numel() for p in model.parameters()), fv.unsupported, aten.count)

@@ -201,6 +201,17 @@ def _identity(op, ins, out: Shape) -> Cost:
     return Cost()
 
 
+@ARCHCALC.measured_by
+def _measure(model, x):
+    """archcalc's convention counted on a torch module by the aten ops its forward runs
+    (:mod:`archcalc.bridge.aten_counter`): FLOPs per module path."""
+    from ..bridge.aten_counter import count
+    from .base import Measured
+
+    flops = {k: f for k, (_, f) in count(model, x).items()}
+    return Measured(sum(p.numel() for p in model.parameters()), sum(flops.values()), flops)
+
+
 def macs(op, ins, out: Shape):
     """The multiply-accumulates of ``op`` for one sample: the one MAC formula that every
     convention counting matrix products reads."""
