@@ -261,7 +261,7 @@ def _costed(net: Network, width: int, memory: str, batch, profile: list, rules,
         cost = costs.get(key)
         if cost is None:
             cost = costs[key] = rules.cost(node.op, node.in_shapes, node.out_shape, batch)
-        params(cost.params)
+        params(cost.params if rules.params_of_train_only or not node.train_only else 0)
         if node.train_only:  # at inference it neither runs nor is read
             macs(0), flops(0), read(0), written(0), live(0)
             continue

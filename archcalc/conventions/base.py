@@ -49,6 +49,7 @@ class Convention:
     headline = "flops"
     per_mac = 2
     per_sample = False
+    params_of_train_only = True  # False: a training-only layer's params are not counted
 
     def __init__(self, name: str, title: str, tool: str, summary: str, fallback=None):
         self.name, self.title, self.tool, self.summary = name, title, tool, summary
