@@ -165,16 +165,22 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
 def explain(refs, vs, options: Options | None = None, command: str = ""):
     """An :class:`~archcalc.report.document.ExplainReport`: each spec's total walked, op kind
     by op kind, from one convention to another.  ``vs``: one name (from archcalc's own to
-    it) or two (from the first to the second)."""
-    from .reconcile import reconcile
+    it), two (from the first to the second), or ``["all"]``: every convention side by side,
+    per op kind."""
+    from .conventions import names
+    from .reconcile import matrix, reconcile
     from .report.document import ExplainReport
 
     vs = list(vs)
+    opts = options or Options()
+    refs = [name for ref in refs for name in expand_zoo_all(ref)]
+    if vs == ["all"]:
+        return ExplainReport((), command, tuple(
+            (ref, *matrix([analyze(ref, replace(opts, convention=n)) for n in names()]))
+            for ref in refs))
     if not 1 <= len(vs) <= 2:
         raise ArchcalcError(f"expected --vs once or twice, got {len(vs)} times", field="--vs")
     source, target = (["archcalc"] + vs)[-2:]
-    opts = options or Options()
-    refs = [name for ref in refs for name in expand_zoo_all(ref)]
     out = []
     for ref in refs:
         pair = [analyze(ref, replace(opts, convention=name)) for name in (source, target)]

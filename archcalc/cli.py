@@ -193,6 +193,23 @@ def analyze(
 
 
 @app.command()
+def conventions(
+    names: Annotated[Optional[list[str]], typer.Argument(
+        help="Conventions to list rule by rule with their sources; none: all, side by side.")] = None,
+    format: FormatOpt = None, output: OutOpt = None,
+):
+    """The counting conventions archcalc reproduces (archcalc's own, fvcore, FlopCounterMode,
+    ptflops, thop, torchinfo, torchprofile): what each counts per op, and its source lines."""
+    from .conventions import get
+    from .report.document import ConventionsReport
+
+    fmt = _format(format, output, "conventions")
+    for name in names or ():
+        get(name)
+    show(ConventionsReport(tuple(names or ()), _command()), fmt, output)
+
+
+@app.command()
 def explain(
     specs: Annotated[list[str], typer.Argument(help="Spec files, inline blocks or zoo:NAME.")],
     vs: Annotated[list[str], typer.Option(

@@ -107,3 +107,33 @@ def reconcile(source: Analysis, target: Analysis) -> Reconciliation:
                           _says(dst, op, column)))
     return Reconciliation(source.name, src.name, dst.name, column, start, tuple(steps),
                           (source.totals.params, target.totals.params), source.batch)
+
+
+def matrix(analyses: list[Analysis]) -> tuple[list[tuple[str, str]], list[dict]]:
+    """One network under several conventions, side by side: per op kind each convention's
+    printed figure (archcalc's own: both MACs and FLOPs), then the totals and the params.
+    Returns the columns as ``(key, header)`` and the rows."""
+    columns, values, params = [], [], {}
+    for a in analyses:
+        conv = get(a.convention)
+        heads = ("macs", "flops") if conv.name == "archcalc" else (conv.headline,)
+        for head in heads:
+            key = f"{conv.name} {COLUMN_NAMES[head]}" if conv.name == "archcalc" else conv.name
+            columns.append((key, f"{key} ({conv.unit})" if conv.name != "archcalc" else key))
+            values.append(a.columns[head])
+            params[key] = a.totals.params
+    keys = [k for k, _ in columns]
+    nodes = analyses[0].network.nodes
+    kinds: dict[str, dict] = {}
+    for i, node in enumerate(nodes):
+        kind = explain_key(node.op)
+        row = kinds.setdefault(kind, {"step": "kind", "kind": kind, "ops": 0,
+                                      **dict.fromkeys(keys, 0)})
+        row["ops"] += 1
+        for k, v in zip(keys, values):
+            row[k] += v[i]
+    rows = [r for r in kinds.values() if any(r[k] for k in keys)]
+    rows.append({"step": "end", "kind": "total", "ops": len(nodes),
+                 **{k: sum(v) for k, v in zip(keys, values)}})
+    rows.append({"step": "end", "kind": "params", "ops": None, **params})
+    return columns, rows

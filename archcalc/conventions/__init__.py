@@ -45,3 +45,36 @@ def get(name: str | Convention | None = None) -> Convention:
         raise ArchcalcError(f"unknown convention {str(name)[:40]!r}; expected one of "
                             f"{', '.join(names())}", field="--convention")
     return conv
+
+
+def summary_rows() -> list[dict]:
+    """One row per convention: the tool it reproduces, what it counts, how it prints it."""
+    rows = []
+    for name in names():
+        c = get(name)
+        rows.append({"convention": name, "tool": c.tool, "counts": c.summary, "unit": c.unit,
+                     "params": getattr(c, "params_note", "sum(p.numel()) of the module")})
+    return rows
+
+
+def per_op_rows() -> list[dict]:
+    """One row per archcalc rule (its op types), one column per convention: what each counts
+    for those ops, in its own unit (distinct rules of one tool joined with ``/``)."""
+    from .archcalc import ARCHCALC
+
+    rows = []
+    for types, rule in ARCHCALC.unique_rules():
+        row = {"op": rule.label}
+        for name in names():
+            conv = get(name)
+            says = dict.fromkeys(conv.rule_for(t).says for t in types)
+            row[name] = (f"FLOPs: {rule.says}" if name == "archcalc"
+                         else " / ".join(says))
+        rows.append(row)
+    return rows
+
+
+def source_rows(name: str) -> list[dict]:
+    """Each rule of convention ``name``: the op types, what it counts, the source line."""
+    return [{"op": ", ".join(t.__name__ for t in types) or "every other op", "counts": r.says,
+             "source": r.source or "archcalc"} for types, r in get(name).unique_rules()]

@@ -51,6 +51,7 @@ def present_explain(doc, view) -> str:
     """Long form: one row per step per spec, with both conventions named."""
     rows = [{"spec": r.name, "from": r.source, "to": r.target, "unit": r.unit, **row}
             for r in doc.reconciliations for row in r.rows()]
+    rows += [{"spec": name, **row} for name, _, table in doc.matrices for row in table]
     return _csv(list(rows[0]) if rows else [], rows)
 
 

@@ -137,11 +137,52 @@ class SweepReport:
 
 @dataclass(frozen=True)
 class ExplainReport:
-    """Reconciliations (:class:`archcalc.reconcile.Reconciliation`) of one or more specs."""
+    """Reconciliations (:class:`archcalc.reconcile.Reconciliation`) of one or more specs, or
+    (``--vs all``) ``matrices``: per spec ``(name, columns, rows)`` of
+    :func:`archcalc.reconcile.matrix`."""
 
     reconciliations: tuple
     command: str = ""
+    matrices: tuple = ()
     kind = "explain"
+
+    def sections(self) -> list[Section]:
+        return ([explain_section(r) for r in self.reconciliations]
+                + [matrix_section(*m) for m in self.matrices])
+
+
+@dataclass(frozen=True)
+class ConventionsReport:
+    """The conventions: all of them side by side, or the rules of the ones ``named``."""
+
+    named: tuple[str, ...] = ()
+    command: str = ""
+    kind = "conventions"
+
+    def sections(self) -> list[Section]:
+        from ..conventions import names, per_op_rows, source_rows, summary_rows
+
+        text = lambda key, header, wrap=True: C.Column(key, header, "text", wrap=wrap)  # noqa: E731
+        if self.named:
+            return [Section(f"convention {n}: rules and sources",
+                            (text("op", "op types"), text("counts", "counts"),
+                             text("source", "source")), source_rows(n), get_convention(n).footer)
+                    for n in self.named]
+        return [Section("archcalc conventions", (text("convention", "convention", False),
+                                                 text("tool", "tool"), text("counts", "counts"),
+                                                 text("unit", "prints"), text("params", "params")),
+                        summary_rows(), "archcalc conventions NAME: each rule with its source"),
+                Section("what each convention counts, per op",
+                        (text("op", "op"), *(text(n, n) for n in names())), per_op_rows())]
+
+
+def matrix_section(name: str, columns, rows) -> Section:
+    """Every convention's figure per op kind of one network, with totals and params."""
+    cols = (C.Column("kind", "op kind", "text", wrap=True), C.Column("ops", "ops", "int"),
+            *(C.Column(key, header, "int") for key, header in columns))
+    return Section(f"archcalc explain {name}: every convention", cols, rows,
+                   "each tool's printed figure, in its own unit, on the module archcalc's "
+                   "bridge builds; op kinds that every convention counts as 0 are not listed")
 
 
 def explain_section(rec) -> Section:

@@ -88,6 +88,14 @@ def present_symbolic(doc, view) -> str:
                   "archcalc": __version__, "command": doc.command})
 
 
+def present_conventions(doc, view) -> str:
+    """Every convention (or the ones named) as data: its rules, what they count, sources."""
+    from ..conventions import get, names
+
+    return _dump({"conventions": [get(n).as_dict() for n in doc.named or names()],
+                  "archcalc": __version__, "command": doc.command})
+
+
 def present_explain(doc, view) -> str:
     """Per spec: both conventions, the column compared, the totals and every step."""
     from ..conventions import get
@@ -97,7 +105,10 @@ def present_explain(doc, view) -> str:
         "batch": r.batch, "start": r.start, "end": r.end,
         "params": {"from": r.params[0], "to": r.params[1]}, "steps": r.rows(),
         "conventions": {n: get(n).as_dict() for n in (r.source, r.target)}}
-        for r in doc.reconciliations], "archcalc": __version__, "command": doc.command})
+        for r in doc.reconciliations],
+        "matrices": [{"name": name, "columns": dict(columns), "rows": rows}
+                     for name, columns, rows in doc.matrices],
+        "archcalc": __version__, "command": doc.command})
 
 
 def present_sweep(doc, view) -> str:

@@ -73,10 +73,12 @@ def present_symbolic(doc, view) -> str:
     return "\n".join(lines)
 
 
-def present_explain(doc, view) -> str:
-    from .document import explain_section
+def present_conventions(doc, view) -> str:
+    return "\n".join(table(s) for s in doc.sections())
 
-    return "\n".join(table(explain_section(r)) for r in doc.reconciliations)
+
+def present_explain(doc, view) -> str:
+    return "\n".join(table(s) for s in doc.sections())
 
 
 def present_sweep(doc, view) -> str:

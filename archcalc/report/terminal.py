@@ -126,10 +126,12 @@ def present_symbolic(doc, view) -> str:
     return text(doc) + "\n"
 
 
-def present_explain(doc, view) -> str:
-    from .document import explain_section
+def present_conventions(doc, view) -> str:
+    return render(doc.sections(), view)
 
-    return render([explain_section(r) for r in doc.reconciliations], view)
+
+def present_explain(doc, view) -> str:
+    return render(doc.sections(), view)
 
 
 def present_sweep(doc, view) -> str:
