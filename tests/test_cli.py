@@ -123,8 +123,10 @@ def test_console_script_exit_status_without_traceback():
 HEAVY = ("torch", "fvcore", "pandas", "sympy", "plotly", "numpy", "openpyxl")
 
 
-def test_compare_imports_no_heavy_modules():
-    code = ("import os, runpy, sys\nsys.argv = ['archcalc', 'compare']\n"
+@pytest.mark.parametrize("argv", [["compare"], ["compare", "--convention", "fvcore"],
+                                  ["explain", "zoo:mobilenet_v2", "--vs", "all"]])
+def test_compare_imports_no_heavy_modules(argv):
+    code = (f"import os, runpy, sys\nsys.argv = ['archcalc', *{argv!r}]\n"
             "try:\n    runpy.run_module('archcalc', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             f"sys.stderr.write('LOADED:' + ' '.join(m for m in {HEAVY!r} if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
