@@ -61,6 +61,7 @@ reports: $(VENV)/.full browser
 	$(VENV)/bin/archcalc zoo -f markdown -o reports/zoo.md
 	$(VENV)/bin/archcalc analyze zoo:mobilenet_v1 --norm none --by op -f markdown -o reports/mobilenet_v1_table2.md
 	$(VENV)/bin/archcalc check zoo:all -o reports/check_zoo.txt
+	$(PY) tools/readme_tables.py
 	ARCHCALC_SCREENSHOT=reports/report.png $(PY) -m pytest -q tests/test_html.py -k screenshot
 
 clean:

@@ -161,3 +161,16 @@ def test_pool_rule_is_per_window():
     (rec,) = a.records
     kh, kw = pair(3)
     assert rec.flops == kh * kw * 4 * 4 * 4
+
+
+def test_readme_tables_are_generated_from_the_rule_sets():
+    """The README's per-op rules, the MobileNetV2 table across conventions and each tool's
+    rules are the presenters' output (`make reports` regenerates them)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "tools" / "readme_tables.py"
+    spec = importlib.util.spec_from_file_location("readme_tables", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "README tables are stale: run make reports"
