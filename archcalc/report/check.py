@@ -14,12 +14,15 @@ COLUMNS = (
     Column("fvcore_delta", "Δ", "delta"),
     Column("torch", "torch", "int"),
     Column("torch_delta", "Δ", "delta"),
+    Column("flops_measured", "aten FLOPs", "int", drop=3),
+    Column("flops_delta", "Δ", "delta", drop=3),
     Column("ok", "", "ok"),
     Column("note", "fvcore convention", "text", drop=1, wrap=True),
 )
 LEGEND = ("Δ: tool − archcalc under the tool's convention (= exact; – not counted by the tool). "
           "fvcore counts conv/linear MACs, BN 2/elt, adaptive avg pool 1/input elt and skips "
-          "elementwise ops; FlopCounterMode counts 2·MACs of conv/matmul only; numel is "
+          "elementwise ops; FlopCounterMode counts 2·MACs of conv/matmul only; aten FLOPs is "
+          "archcalc's own convention counted on the aten ops the module runs; numel is "
           "sum(p.numel()).")
 
 
@@ -29,7 +32,8 @@ def summary_line(result) -> str:
         f"{len(result.mismatches)} of {len(result.rows)} layers DIFFER"
         + ("" if result.totals_ok else "; tool totals differ from the per-layer sums"))
     return (f"{result.name}: {len(result.rows)} layers, {verdict} · fvcore total "
-            f"{result.fvcore_total:,}, FlopCounterMode {result.torch_total:,}, numel "
+            f"{result.fvcore_total:,}, FlopCounterMode {result.torch_total:,}, aten FLOPs "
+            f"{result.flops_measured_total:,}, numel "
             f"{result.numel_total:,} · ops fvcore reported without a handle: {skipped}")
 
 
@@ -51,6 +55,7 @@ def check_doc(doc: CheckReport) -> dict:
         "name": r.name, "ok": r.ok, "totals_ok": r.totals_ok, "layers": len(r.rows),
         "mismatches": len(r.mismatches), "fvcore_total": r.fvcore_total,
         "torch_total": r.torch_total, "numel_total": r.numel_total,
+        "flops_measured_total": r.flops_measured_total,
         "fvcore_skipped": dict(r.fvcore_skipped),
         "rows": [row.as_dict() for row in r.rows]} for r in doc.results]}
 
