@@ -34,23 +34,53 @@ def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
                            spec_text=net.name, convention=opts.convention), method
 
 
-def load_factory(target: str):
-    """``package.module:factory`` -> the ``nn.Module`` it names (called when it is a factory)."""
+def _import_target(module_name: str):
+    """The module ``FILE.py`` (by path) or ``package.module`` (the current directory
+    importable, as ``python -m`` makes it)."""
     import importlib
+    import importlib.util
+    import os
+    import sys
 
+    if module_name.endswith(".py"):
+        path = os.path.abspath(module_name)
+        if not os.path.isfile(path):
+            raise ImportError(f"no such file {module_name}")
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, os.path.dirname(path))  # its sibling imports resolve
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(os.path.dirname(path))
+        return module
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return importlib.import_module(module_name)
+
+
+def load_factory(target: str):
+    """``FILE.py:ATTR`` or ``package.module:ATTR`` -> the ``nn.Module`` it names (called when
+    ATTR is a factory or class); the current directory is importable."""
     import torch
 
     from .errors import ArchcalcError
 
-    module_name, _, attr = target.partition(":")
+    module_name, _, attr = target.rpartition(":")
     if not module_name or not attr:
-        raise ArchcalcError(f"expected package.module:factory, got {target!r}", field="MODEL")
+        raise ArchcalcError(f"expected FILE.py:ATTR or package.module:ATTR, got {target!r}",
+                            field="MODEL")
     try:
-        obj = importlib.import_module(module_name)
+        obj = _import_target(module_name)
         for part in attr.split("."):
             obj = getattr(obj, part)
-    except (ImportError, AttributeError) as exc:
-        raise ArchcalcError(f"cannot load {target!r}: {exc}", field="MODEL") from None
+    except (ImportError, AttributeError, SyntaxError) as exc:
+        raise ArchcalcError(f"cannot load {target!r}: {type(exc).__name__}: {exc}",
+                            field="MODEL") from None
+    except Exception as exc:  # noqa: BLE001 - importing the user's file may raise anything
+        raise ArchcalcError(f"importing {module_name!r} failed: {type(exc).__name__}: {exc}",
+                            field="MODEL") from None
     try:
         model = obj if isinstance(obj, torch.nn.Module) else obj()
     except Exception as exc:  # noqa: BLE001 - the user's factory may raise anything

@@ -350,7 +350,8 @@ def build_cmd(
 
 @app.command()
 def inspect(
-    model: Annotated[str, typer.Argument(help="package.module:factory returning a torch.nn.Module.")],
+    model: Annotated[str, typer.Argument(
+        help="FILE.py:ATTR or package.module:ATTR: a torch.nn.Module, or a class or factory returning one (the current directory is importable).")],
     input: Annotated[str, typer.Option("--input", help="Input HxWxC (or TxD tokens).")] = "224x224x3",
     dtype: DtypeOpt = None, batch: BatchOpt = 1, memory: MemoryOpt = "unfused",
     format: FormatOpt = None, output: OutOpt = None, by: ByOpt = By.layer,
