@@ -17,7 +17,7 @@ from .errors import ArchcalcError
 from .ir import GraphBuilder
 from .num import (is_concrete, make_divisible, nonzero, requires_equal, round_half_even, same,
                   scale_channels, violated)
-from .ops import (ACTIVATIONS, Activation, AdaptivePool2d, Add, AttnScores, AttnValues,
+from .ops import (ACTIVATIONS, ARITH, Activation, Arith, AdaptivePool2d, Add, AttnScores, AttnValues,
                   BatchNorm2d, ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d,
                   ConvTranspose2d, GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul,
                   PatchMerge, Permute, Pool2d, PosEmbed, Scale, Softmax, TokenSelect, Upsample,
@@ -455,6 +455,19 @@ class Act:
 
     def expand(self, g, x, name, ctx):
         return g.add(f"{name}.act", Activation(self.fn), x)
+
+
+@block("arith")
+@dataclass(frozen=True)
+class ArithLayer:
+    """Elementwise arithmetic with a constant: ``fn`` of add, sub, rsub (value − x), mul,
+    div, pow and the constant ``value``."""
+
+    fn: str = param(REQUIRED, choices=ARITH)
+    value: float = param(1.0, minimum=None)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.{self.fn}", Arith(self.fn, float(self.value)), x)
 
 
 @block("softmax")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .api import Options, _options, analyze
 from .bridge.check import CheckResult, cross_check
 from .bridge.modules import build_module
@@ -17,21 +19,34 @@ def check(ref, options: Options | None = None, **kwargs) -> CheckResult:
     return cross_check(analyze(ref, options, **kwargs))
 
 
-__all__ = ["CheckResult", "check", "cross_check", "inspect_module", "load_factory", "to_module"]
+__all__ = ["CheckResult", "Inspection", "check", "cross_check", "emit_checked", "inspect_module",
+           "load_factory", "to_module"]
+
+
+class Inspection(NamedTuple):
+    """What ``inspect`` found: the ``analysis``, how the model was traced (``fx`` or
+    ``hooks``) and ``notes`` (unused parameters, training-only layers, the fallback)."""
+
+    analysis: object
+    method: str
+    notes: tuple[str, ...] = ()
 
 
 def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
                    options: Options | None = None, **kwargs):
     """Analyze a real ``torch.nn.Module``: traced into archcalc's IR (torch.fx, or module hooks
-    where fx cannot trace), then costed like any spec (``dtype``, ``batch`` and ``memory`` of
-    :class:`Options` apply).  Returns ``(Analysis, method)``."""
+    where fx cannot trace), every op checked against the aten ops torch runs, then costed like
+    any spec (``dtype``, ``batch``, ``memory`` and ``convention`` of :class:`Options` apply).
+    Returns an :class:`Inspection`: the analysis, the method and the notes the CLI prints."""
     from .analysis import analyze_network
     from .bridge.fx_import import network_from_module
 
     opts = _options(options, kwargs)
-    net, method = network_from_module(module, input_hwc, name)
-    return analyze_network(net, dtype=opts.dtype or "fp32", batch=opts.batch, memory=opts.memory,
-                           spec_text=net.name, convention=opts.convention), method
+    net, method, notes = network_from_module(module, input_hwc, name)
+    analysis = analyze_network(net, dtype=opts.dtype or "fp32", batch=opts.batch,
+                               memory=opts.memory, spec_text=net.name,
+                               convention=opts.convention)
+    return Inspection(analysis, method, notes)
 
 
 def _import_target(module_name: str):
@@ -90,3 +105,31 @@ def load_factory(target: str):
         raise ArchcalcError(f"{target!r} gave a {type(model).__name__}, not a torch.nn.Module",
                             field="MODEL")
     return model
+
+
+def emit_checked(analysis) -> str:
+    """The spec text of an inspected model, written only when it reproduces the model: the
+    spec, analysed again, has the same totals, and its module checks exactly."""
+    import os
+    import tempfile
+
+    from .errors import ArchcalcError
+    from .spec.emit import spec_yaml
+
+    text = spec_yaml(analysis.network)
+    fd, path = tempfile.mkstemp(suffix=".yaml")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        again = analyze(path, dtype=analysis.dtype, batch=analysis.batch)
+        if again.totals != analysis.totals:
+            raise ArchcalcError("the emitted spec does not reproduce the model's totals; "
+                                "not written", field="--emit-spec")
+        result = cross_check(again)
+        if not result.ok:
+            raise ArchcalcError(f"the emitted spec's module does not check exactly "
+                                f"({len(result.mismatches)} layers differ); not written",
+                                field="--emit-spec")
+    finally:
+        os.unlink(path)
+    return text

@@ -368,14 +368,12 @@ def inspect(
     if emit_spec:
         registry.writable(emit_spec)
     bridge = _bridge()
-    result, method = bridge.inspect_module(bridge.load_factory(model), shape, options=opts)
-    if method == "hooks":
-        sys.stderr.write("archcalc: note: torch.fx could not trace this model; traced leaf "
-                         "modules with hooks (functional ops such as + and * are not seen)\n")
+    result, method, notes = bridge.inspect_module(bridge.load_factory(model), shape,
+                                                  options=opts)
+    for note in notes:
+        sys.stderr.write(f"archcalc: note: {note}\n")
     if emit_spec:
-        from .spec.emit import spec_yaml
-
-        registry.write(spec_yaml(result.network), emit_spec)
+        registry.write(bridge.emit_checked(result), emit_spec)
     show(_report(Comparison((result,)), by, True, "archcalc inspect",
                  meta=(("traced_with", method),)), fmt, output)
 

@@ -109,6 +109,11 @@ class GraphBuilder:
     def shape(self, tensor: str) -> Shape:
         return self._shapes[tensor]
 
+    def op_of(self, name: str) -> tuple:
+        """``(op, in_shapes, out_shape)`` of the node called ``name``."""
+        node = next(n for n in reversed(self._nodes) if n.name == name)
+        return node.op, node.in_shapes, node.out_shape
+
     def add(self, name: str, op, *inputs: str) -> str:
         """Add ``op`` applied to ``inputs`` under ``name``; returns the output tensor's name."""
         if name in self._shapes:

@@ -520,6 +520,28 @@ class Scale:
         return x
 
 
+ARITH = ("add", "sub", "rsub", "mul", "div", "pow")
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    """Elementwise arithmetic with a constant: ``x + value`` (``add``), ``x − value``,
+    ``value − x`` (``rsub``), ``x · value``, ``x / value``, ``x ** value``; the hand-written
+    hard-swish ``x · relu6(x + 3) / 6`` is two of them and a product."""
+
+    kind = "arith"
+
+    fn: str
+    value: float = 1.0
+
+    def out_shape(self, x: Shape) -> Shape:
+        return x
+
+    @property
+    def category(self) -> str:
+        return f"{self.fn} constant"
+
+
 @dataclass(frozen=True, slots=True)
 class LayerScale:
     """A learned per-channel multiplier (ConvNeXt's layer scale): ``c`` parameters."""
@@ -682,7 +704,7 @@ class Identity:
 
 OPS = (Conv2d, ConvTranspose2d, BatchNorm2d, LayerNorm, GroupNorm, Activation, Softmax, Linear,
        MatMul, AttnScores, AttnValues, WindowShift, Pool2d, AdaptivePool2d, Upsample, Add, Scale,
-       LayerScale, Concat, ChannelSplit, ChannelShuffle, Permute, PatchMerge, ClassToken,
+       Arith, LayerScale, Concat, ChannelSplit, ChannelShuffle, Permute, PatchMerge, ClassToken,
        PosEmbed, TokenSelect, Identity)
 
 

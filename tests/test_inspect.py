@@ -1,5 +1,7 @@
 """Importing real torch modules (torch.fx, hooks fallback) into archcalc's analysis."""
 
+import re
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -14,14 +16,14 @@ from . import user_models  # noqa: E402
 @pytest.mark.parametrize("name", zoo_names())
 def test_torch_built_zoo_modules_round_trip(name):
     spec = archcalc.analyze(f"zoo:{name}")
-    inspected, method = bridge_api.inspect_module(bridge_api.to_module(f"zoo:{name}"),
+    inspected, method, _ = bridge_api.inspect_module(bridge_api.to_module(f"zoo:{name}"),
                                                   spec.network.input_shape.dims)
     assert method == "fx"
     assert inspected.totals == spec.totals  # params, MACs, FLOPs, bytes and peak memory
 
 
 def test_user_written_model_equals_its_spec():
-    inspected, method = bridge_api.inspect_module(user_models.TinyNet(), (32, 32, 3))
+    inspected, method, _ = bridge_api.inspect_module(user_models.TinyNet(), (32, 32, 3))
     spec = archcalc.analyze("conv(out=16,s=2,act=hswish), ir(t=4,out=16,se=0.25,act=hswish),"
                             " pool(global), linear(out=10)", input=(32, 32, 3))
     assert method == "fx"
@@ -30,16 +32,31 @@ def test_user_written_model_equals_its_spec():
 
 
 def test_chunk_and_cat():
-    a, _ = bridge_api.inspect_module(user_models.SplitNet(), (5, 5, 16))
+    a, _, _ = bridge_api.inspect_module(user_models.SplitNet(), (5, 5, 16))
     assert [r.op for r in a.records] == ["split", "split", "conv", "act", "concat"]
     assert a.totals.params == 8 * 8 + 8
 
 
-def test_hooks_fallback_when_fx_cannot_trace():
-    a, method = bridge_api.inspect_module(user_models.Gated(), (8, 8, 3))
-    assert method == "hooks"
-    assert [r.op for r in a.records] == ["conv", "bn"]
-    assert a.totals.params == sum(p.numel() for p in user_models.Gated().parameters())
+def test_hooks_fallback_counts_a_chain_exactly():
+    model = user_models.ChainBySize()
+    a, method, notes = bridge_api.inspect_module(model, (8, 8, 3))
+    assert method == "hooks" and [r.op for r in a.records] == ["conv", "bn", "act", "conv"]
+    # 8·8·8 outputs × 27 MACs, and 4·8·8 × 8 for the 1×1 conv taken at this size
+    assert a.totals.macs == 8 * 8 * 8 * 27 + 4 * 8 * 8 * 8
+    assert "torch.fx could not trace" in notes[0]
+    # the untaken 3×3 conv's parameters are listed as unused, not silently dropped
+    assert any("large.weight (288)" in n and "292 of" in n for n in notes)
+
+
+def test_hooks_fallback_refuses_what_it_cannot_see():
+    """Data-dependent control flow on ``y.sum()``, a relu outside any module: hooks would
+    count the conv and BN and miss the rest; refused, naming what it cannot see."""
+    with pytest.raises(ArchcalcError) as exc:
+        bridge_api.inspect_module(user_models.Gated(), (8, 8, 3))
+    message = str(exc.value)
+    assert "torch.fx cannot trace this model (TraceError" in message
+    # (the relu runs or not with the random weights; the sum always does)
+    assert re.search(r"Gated: computes (relu, )?sum outside its leaf modules", message)
 
 
 def test_unsupported_modules_are_named():
@@ -69,5 +86,8 @@ def test_every_unsupported_call_is_named_once():
     with pytest.raises(ArchcalcError) as exc:
         bridge_api.inspect_module(user_models.Unsupported(), (8, 8, 3))
     message = str(exc.value)
-    assert message.startswith("cannot import: norm (unsupported module type InstanceNorm2d)")
-    assert message.count("unsupported") == 1  # the einsum and add downstream are not noise
+    # the user's file, line, code and module path, and what is missing
+    assert message.startswith("cannot import 1 call(s): user_models.py:119 "
+                              "`y = self.norm(self.conv(x))` (norm): InstanceNorm2d is not "
+                              "supported"), message
+    assert "einsum" not in message  # the einsum and add downstream are not noise

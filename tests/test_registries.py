@@ -15,7 +15,8 @@ EVERY_OP = {
               "pool(max,k=3,s=2,ceil=true), adaptive_pool(max,out=3), se, channel_split, "
               "channel_shuffle, pw(out=8,name=a), concat(other=a), layer_scale, dropout, "
               "drop_path, patch_embed(out=16,patch=3,to=hwc,norm=true), swin(heads=2,window=3,n=2), "
-              "patch_merge, permute(chw), pool(global)", (13, 13, 3)),
+              "patch_merge, permute(chw), arith(fn=mul,value=0.5), arith(fn=rsub,value=3), "
+              "pool(global)", (13, 13, 3)),
     "tokens": "linear(out=8,name=b), matmul(other=b), cls_token, pos_embed, vit(heads=2,mlp=16), token",
 }
 NOT_IMPORTED = {Identity: "dropout and stochastic depth are identities: imported as aliases, "
@@ -71,7 +72,7 @@ def test_every_op_round_trips_through_torch_and_spec(which, tmp_path):
     model = bridge_api.build_module(a.network)
     imported = {type(module_op(model.get_submodule(n.name))) for n in a.network.nodes}
     assert {type(n.op) for n in a.network.nodes} - imported <= set(NOT_IMPORTED)
-    inspected, method = bridge_api.inspect_module(model, a.network.input_shape.dims)
+    inspected, method, _ = bridge_api.inspect_module(model, a.network.input_shape.dims)
     assert method == "fx" and inspected.totals == a.totals
     p = tmp_path / "e.yaml"
     p.write_text(spec_yaml(a.network))

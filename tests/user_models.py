@@ -64,6 +64,23 @@ class SplitNet(nn.Module):
         return torch.cat((a, self.branch(b)), dim=1)
 
 
+class ChainBySize(nn.Module):
+    """Control flow on the input's size (fx cannot trace it); the modules form a chain and
+    nothing is computed outside them, so module hooks count it exactly."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.act = nn.ReLU()
+        self.small = nn.Conv2d(8, 4, 1)
+        self.large = nn.Conv2d(8, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.act(self.bn(self.conv(x)))
+        return self.small(y) if x.shape[-1] < 16 else self.large(y)
+
+
 class Gated(nn.Module):
     """Data-dependent control flow: torch.fx cannot trace it."""
 

@@ -28,11 +28,14 @@ MOVEMENT = {aten.view, aten._unsafe_view, aten.reshape, aten.permute, aten.trans
             aten.fill_, aten.zero_, aten._to_copy, aten.copy_, aten.unbind, aten.as_strided,
             aten.cat, aten.stack, aten.new_zeros, aten.lift_fresh, aten.zeros, aten.empty,
             aten.arange, aten.ones_like, aten.new_empty, aten.unflatten, aten.flatten,
-            aten.as_strided_, aten.resize_}
+            aten.as_strided_, aten.resize_,
+            # comparisons and scalar reads decide control flow; they produce no activation
+            aten.gt, aten.lt, aten.ge, aten.le, aten.eq, aten.ne, aten._local_scalar_dense,
+            aten.is_nonzero, aten.isinf, aten.isnan, aten.any, aten.all}
 # One FLOP per output element.
 ELEMENTWISE = {aten.relu, aten.hardtanh, aten.hardswish, aten.hardsigmoid, aten.silu,
                aten.sigmoid, aten.gelu, aten.mish, aten.leaky_relu, aten.tanh, aten.add,
-               aten.mul}
+               aten.mul, aten.sub, aten.rsub, aten.div, aten.pow}
 
 
 def _numel(t) -> int:
@@ -103,34 +106,45 @@ PRICED = {
 }
 
 
-class _Counter(TorchDispatchMode):
-    def __init__(self, running: list):
+class Tally(TorchDispatchMode):
+    """Counts ``[MACs, FLOPs]`` per key while active, the key being ``running[-1]`` when each
+    aten op runs; an op with no price is raised, or, with ``strict=False``, listed in
+    ``unpriced[key]``."""
+
+    def __init__(self, running: list, strict: bool = True):
         super().__init__()
-        self.running = running
+        self.running, self.strict = running, strict
         self.counts: dict[str, list[int]] = {}
+        self.unpriced: dict[str, list[str]] = {}
+        self.ops: dict[str, list[str]] = {}
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
         packet = func.overloadpacket
         if packet in MOVEMENT:
             return out
+        key = self.running[-1]
         first = out[0] if isinstance(out, (tuple, list)) else out
         if packet in ELEMENTWISE:
             macs, flops = 0, _numel(first)
         elif packet in PRICED:
             macs, flops = PRICED[packet](args, first)
-        else:
+        elif self.strict:
             raise ArchcalcError(f"aten op {func} has no archcalc price (module "
-                                f"{self.running[-1] or 'model'})")
-        total = self.counts.setdefault(self.running[-1], [0, 0])
+                                f"{key or 'model'})")
+        else:
+            self.unpriced.setdefault(key, []).append(str(packet).removeprefix("aten."))
+            return out
+        self.ops.setdefault(key, []).append(str(packet).removeprefix("aten."))
+        total = self.counts.setdefault(key, [0, 0])
         total[0] += macs
         total[1] += flops
         return out
 
 
-def count(model, x) -> dict[str, tuple[int, int]]:
-    """``{module path: (MACs, FLOPs)}`` of one forward pass of ``model`` on ``x``, each aten
-    op attributed to the innermost named module running (``""``: the model itself)."""
+def count(model, x, strict: bool = True) -> Tally:
+    """One forward pass of ``model`` on ``x``, each aten op's ``(MACs, FLOPs)`` attributed to
+    the innermost named module running (``""``: the model itself): ``Tally.counts``."""
     running = [""]
 
     def enter(name):
@@ -147,9 +161,9 @@ def count(model, x) -> dict[str, tuple[int, int]]:
             handles += [module.register_forward_pre_hook(enter(name)),
                         module.register_forward_hook(leave)]
     try:
-        with torch.no_grad(), _Counter(running) as counter:
+        with torch.no_grad(), Tally(running, strict) as tally:
             model(x)
     finally:
         for h in handles:
             h.remove()
-    return {k: tuple(v) for k, v in counter.counts.items()}
+    return tally

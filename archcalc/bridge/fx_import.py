@@ -10,7 +10,10 @@ never skipped.
 
 from __future__ import annotations
 
+import math
 import operator
+import os
+import re
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -20,7 +23,8 @@ from torch import fx, nn
 
 from ..errors import ArchcalcError
 from ..ir import INPUT, BlockInfo, GraphBuilder, Network, Node
-from ..ops import (Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
+from ..conventions.archcalc import ARCHCALC
+from ..ops import (Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, LayerNorm, LayerScale, Linear, MatMul, PatchMerge, Permute, Pool2d,
                    PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample, WindowShift)
@@ -51,12 +55,30 @@ def _size(value):
     return value[0] if len(set(value)) == 1 else value
 
 
+def _same_padding(m: nn.Conv2d):
+    """``padding='same'`` as explicit padding ``(top, bottom, left, right)``, as torch pads:
+    ``d·(k−1)`` in all per axis, the odd one at the end."""
+    sides = []
+    for k, d in zip(m.kernel_size, m.dilation):
+        total = d * (k - 1)
+        sides.append((total // 2, total - total // 2))
+    (top, bottom), (left, right) = sides
+    return (top, left) if (top, left) == (bottom, right) else (top, bottom, left, right)
+
+
 @importer(nn.Conv2d)
 def _conv(m: nn.Conv2d):
-    if m.padding_mode != "zeros" or isinstance(m.padding, str):
-        raise ArchcalcError(f"conv padding {m.padding!r} / {m.padding_mode} is not supported")
+    if m.padding_mode != "zeros":
+        raise ArchcalcError(f"padding_mode={m.padding_mode!r} is not supported (zeros only)")
+    if m.padding == "valid":
+        padding = 0
+    elif m.padding == "same":
+        padding = _same_padding(m)
+    else:
+        padding = _size(m.padding)
     return Conv2d(m.in_channels, m.out_channels, _size(m.kernel_size), _size(m.stride),
-                  _size(m.padding), _size(m.dilation), m.groups, m.bias is not None)
+                  _size(padding) if not isinstance(padding, tuple) or len(padding) == 2
+                  else padding, _size(m.dilation), m.groups, m.bias is not None)
 
 
 @importer(ours.PaddedConv2d)
@@ -143,6 +165,11 @@ def _binary(m: ours.Binary):
     return BINARY_FUNCTIONS[m.fn]()
 
 
+@importer(ours.ScalarArith)
+def _scalar_arith(m: ours.ScalarArith):
+    return Arith(m.fn, m.value)
+
+
 @importer(ours.ConcatFeatures)
 def _concat(m):
     return Concat()
@@ -213,53 +240,158 @@ def module_op(m: nn.Module):
     for cls in type(m).__mro__:
         if cls in IMPORTERS:
             return IMPORTERS[cls](m)
-    raise ArchcalcError(f"unsupported module type {type(m).__name__}")
+    raise ArchcalcError(f"{type(m).__name__} is not supported")
 
 
 class _Tracer(fx.Tracer):
+    """fx's tracer keeping the modules archcalc maps whole as leaves, with stack traces (so a
+    refusal can name the user's file, line and code)."""
+
+    def __init__(self):
+        super().__init__()
+        self.record_stack_traces = True
+
     def is_leaf_module(self, m, qualname):
         return type(m) in IMPORTERS or super().is_leaf_module(m, qualname)
 
 
-def _shape(meta) -> Shape:
-    """A torch tensor's shape as archcalc's (by rank: images, tokens, flat features)."""
-    s = tuple(meta.shape)[1:]
-    return Shape.tokens(*s) if len(s) == 2 else Shape(*(s + (1,) * (3 - len(s))))
+BATCH = 2  # shapes are recorded at batch 2: the dim that is 2 is the batch
 
 
-def _matches(shape: Shape, meta) -> bool:
-    dims, ours_ = tuple(meta.shape)[1:], shape.torch_dims
-    return dims + (1,) * (len(ours_) - len(dims)) == ours_
+def _dims(value):
+    """Per-sample dims of a tensor whose first dim is the batch, else ``None``."""
+    if isinstance(value, torch.Tensor) and value.dim() >= 1 and value.shape[0] == BATCH:
+        return tuple(value.shape[1:])
+    return None
 
 
-def _is_global_mean(node) -> bool:
-    dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
-    return sorted(dims or ()) == [2, 3]
+def _shape(dims) -> Shape | None:
+    """archcalc's shape for per-sample torch dims, by rank: ``(C,)`` and ``(C, H, W)`` images,
+    ``(T, D)`` tokens; ``None`` for other ranks."""
+    if dims is None:
+        return None
+    if len(dims) == 2:
+        return Shape.tokens(*dims)
+    if len(dims) in (1, 3):
+        return Shape(*(dims + (1,) * (3 - len(dims))))
+    return None
+
+
+def _matches(shape: Shape, dims) -> bool:
+    ours_ = shape.torch_dims
+    return dims is not None and tuple(dims) + (1,) * (len(ours_) - len(dims)) == ours_
+
+
+def where(node) -> str:
+    """Where ``node`` comes from in the user's code: ``file.py:line `code` (module path)``."""
+    trace = node.stack_trace or ""
+    frames = [f for f in re.findall(r'File "([^"]+)", line (\d+), in \S+\n\s*(.*)', trace)
+              if f"{os.sep}torch{os.sep}" not in f[0]]
+    place = ""
+    if frames:
+        path, line, code = frames[-1]
+        place = f"{os.path.basename(path)}:{line} `{code.strip()}`"
+    stack = list(node.meta.get("nn_module_stack", {}))
+    module = node.target if node.op == "call_module" else (stack[-1] if stack else "")
+    what = place or (f"{node.op} {node.target}")
+    return f"{what} ({module})" if module else what
+
+
+class _Recorder(fx.Interpreter):
+    """Runs the traced module once on a zero input: each node's value (tensors' per-sample
+    dims in ``dims``, other values kept) and, through ``tally``, the aten ops it ran, priced
+    by archcalc's table (:mod:`archcalc.bridge.aten_counter`)."""
+
+    def __init__(self, gm, running: list):
+        super().__init__(gm)
+        self.running = running
+        self.dims: dict[str, tuple | None] = {}
+        self.values: dict[str, object] = {}
+
+    def run_node(self, node):
+        self.running.append(node.name)
+        try:
+            result = super().run_node(node)
+        finally:
+            self.running.pop()
+        self.dims[node.name] = _dims(result)
+        if not isinstance(result, torch.Tensor):
+            self.values[node.name] = result
+        return result
+
+
+class _Param(NamedTuple):
+    """A parameter read by ``get_attr`` (possibly expanded): its dims."""
+
+    dims: tuple
+
+
+def _scalar(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 class _Importer:
-    """Walks an fx graph, mapping nodes to ops; collects every unsupported call."""
+    """Walks an fx graph, mapping each node to archcalc ops (or an alias of its input);
+    collects every refusal with where it is in the user's code."""
 
-    def __init__(self, gm: fx.GraphModule, input_shape: Shape):
-        self.gm = gm
+    def __init__(self, gm: fx.GraphModule, rec: _Recorder, tally, input_shape: Shape):
+        self.gm, self.rec, self.tally = gm, rec, tally
         self.g = GraphBuilder(input_shape)
         self.tensor: dict[str, str] = {}
+        self.params: dict[str, _Param] = {}
         self.chunks: dict[str, fx.Node] = {}
+        self.created: dict[str, list[str]] = {}
         self.unsupported: list[str] = []
         self.blocks: set[str] = set()
+        self.calls: dict[str, int] = {}
+        self.failed: set[str] = set()
 
     def run(self, name: str) -> Network:
         for node in self.gm.graph.nodes:
+            if any(n.name in self.failed for n in node.all_input_nodes):
+                # downstream of a refused call, already reported: a module's type can
+                # still be checked, nothing else is known here
+                self.failed.add(node.name)
+                if node.op == "call_module":
+                    try:
+                        module_op(self.gm.get_submodule(node.target))
+                    except ArchcalcError as exc:
+                        self.unsupported.append(f"{where(node)}: {exc.message}")
+                continue
             try:
                 self.visit(node)
             except ArchcalcError as exc:
-                self.unsupported.append(f"{node.target if node.op == 'call_module' else node.name}"
-                                        f" ({exc.message})")
+                self.unsupported.append(f"{where(node)}: {exc.message}")
+                self.failed.add(node.name)
+                continue
+            self.referee(node)
         if self.unsupported:
-            raise ArchcalcError("cannot import: " + "; ".join(self.unsupported[:8])
-                                + (f"; and {len(self.unsupported) - 8} more"
-                                   if len(self.unsupported) > 8 else ""))
+            raise ArchcalcError(f"cannot import {len(self.unsupported)} call(s): "
+                                + "; ".join(self.unsupported))
         return self.g.network(name)
+
+    def referee(self, node) -> None:
+        """The ops made for ``node`` must cost what torch ran for it, priced by archcalc's
+        table: else the import would miscount, and ``node`` is refused."""
+        ran = self.tally.counts.get(node.name, [0, 0])
+        unpriced = self.tally.unpriced.get(node.name)
+        ours_ = [0, 0]
+        for n in self.created.get(node.name, ()):
+            op, ins, out = self.g.op_of(n)
+            c = ARCHCALC.cost(op, ins, out, BATCH)
+            ours_[0] += c.macs
+            ours_[1] += c.flops
+        if unpriced:
+            self.failed.add(node.name)
+            self.unsupported.append(f"{where(node)}: torch runs {', '.join(sorted(set(unpriced)))}"
+                                    ", which archcalc has no op for")
+        elif list(ran) != ours_:
+            self.failed.add(node.name)
+            ops = ", ".join(sorted(set(self.tally.ops.get(node.name, ())))) or "nothing"
+            self.unsupported.append(
+                f"{where(node)}: archcalc would count {ours_[0] // BATCH:,} MACs and "
+                f"{ours_[1] // BATCH:,} FLOPs where torch runs {ran[0] // BATCH:,} and "
+                f"{ran[1] // BATCH:,} ({ops})")
 
     def _block(self, node, path: str) -> None:
         stack = list(node.meta.get("nn_module_stack", {}))
@@ -270,145 +402,373 @@ class _Importer:
             self.blocks.add(block)
             self.g.begin_block(BlockInfo(block, "torch", block))
 
+    def _name(self, path: str) -> str:
+        """``path``, or ``path#k`` for its ``k``-th call (a module reused in one forward)."""
+        k = self.calls[path] = self.calls.get(path, 0) + 1
+        return path if k == 1 else f"{path}#{k}"
+
     def _add(self, node, path: str, op, *args) -> None:
         self._block(node, path)
-        name = self.g.add(path, op, *(self.tensor[a.name] for a in args))
-        meta = node.meta["tensor_meta"]
-        if not _matches(self.g.shape(name), meta):
-            raise ArchcalcError(f"shape {self.g.shape(name)} differs from torch's "
-                                f"{tuple(meta.shape)[1:]}")
+        name = self.g.add(self._name(path), op, *(self._ir(a) for a in args))
+        dims = self.rec.dims.get(node.name)
+        if not _matches(self.g.shape(name), dims):
+            raise ArchcalcError(f"archcalc's shape {self.g.shape(name)} differs from torch's "
+                                f"{dims}")
         self.tensor[node.name] = name
+        self.created.setdefault(node.name, []).append(name)
+
+    def _ir(self, arg) -> str:
+        if not isinstance(arg, fx.Node) or arg.name not in self.tensor:
+            raise ArchcalcError("an operand is not a tensor archcalc tracks (a constant, a "
+                                "parameter or a reshaped tensor)")
+        return self.tensor[arg.name]
 
     def _alias(self, node, source) -> None:
-        self.tensor[node.name] = self.tensor[source.name]
+        self.tensor[node.name] = self._ir(source)
 
     def _path(self, node) -> str:
         stack = list(node.meta.get("nn_module_stack", {}))
         return f"{stack[-1]}.{node.name}" if stack else node.name
 
+    def is_tensor(self, arg) -> bool:
+        return isinstance(arg, fx.Node) and arg.name in self.tensor
+
     def visit(self, node) -> None:
-        if any(n.name not in self.tensor and n.name not in self.chunks
-               for n in node.all_input_nodes):
-            # downstream of an unsupported call, which is already reported; shapes are
-            # unknown here, but a module's type can still be checked
-            if node.op == "call_module":
-                module_op(self.gm.get_submodule(node.target))
-            return
         if node.op == "placeholder":
             self.tensor[node.name] = INPUT
-        elif node.op == "output":
+        elif node.op in ("output",):
             return
+        elif node.op == "get_attr":
+            value = self.rec.values.get(node.name)
+            if isinstance(value, torch.Tensor) or node.name in self.rec.dims:
+                attr = self.gm
+                for part in node.target.split("."):
+                    attr = getattr(attr, part)
+                self.params[node.name] = _Param(tuple(attr.shape))
         elif node.op == "call_module":
             op = module_op(self.gm.get_submodule(node.target))
             if op is None:
                 self._alias(node, node.args[0])
             else:
-                self._add(node, node.target, op, *node.args)
+                self._add(node, node.target, op, *node.args[:1] if not isinstance(
+                    op, (Add, Scale, MatMul, Concat, AttnValues)) else node.args)
         elif node.op == "call_function":
-            self.visit_function(node)
+            self.visit_call(node, node.target, node.args, node.kwargs)
         elif node.op == "call_method":
-            self.visit_method(node)
-        else:
-            raise ArchcalcError(f"unsupported {node.op} {node.target}")
+            self.visit_call(node, "." + node.target, node.args, node.kwargs)
 
-    def visit_function(self, node) -> None:
-        fn, args = node.target, node.args
-        if fn in (operator.add, torch.add, operator.iadd):
-            self._add(node, self._path(node), Add(), *args[:2])
-        elif fn in (operator.mul, torch.mul, operator.imul):
-            a, b = args[:2]
-            big, gate = (a, b) if _shape(a.meta["tensor_meta"]).h != 1 else (b, a)
-            self._add(node, self._path(node), Scale(), big, gate)
-        elif fn is torch.cat and node.kwargs.get("dim", args[1] if len(args) > 1 else 0) in (1, -1):
-            self._add(node, self._path(node), Concat(), *args[0])
-        elif fn in (torch.matmul, operator.matmul):
-            self._add(node, self._path(node), MatMul(), *args[:2])
-        elif fn is F.softmax:
-            self._add(node, self._path(node), Softmax(), args[0])
-        elif fn is torch.flatten:
-            self._alias(node, args[0])
-        elif fn in ACT_FUNCTIONS:
-            self._add(node, self._path(node), Activation(ACT_FUNCTIONS[fn]), args[0])
-        elif fn is F.adaptive_avg_pool2d:
-            self._add(node, self._path(node), AdaptivePool2d("avg", _size(args[1])), args[0])
-        elif fn is operator.getitem and args[0].name in self.chunks:
-            self._add(node, self._path(node), ChannelSplit(args[1]), self.chunks[args[0].name])
-        else:
-            raise ArchcalcError(f"unsupported function {getattr(fn, '__name__', fn)}")
-
-    def visit_method(self, node) -> None:
-        method, args = node.target, node.args
-        if method in ALIAS_METHODS:
-            self._alias(node, args[0])
-        elif method == "mean" and _is_global_mean(node):
-            self._add(node, self._path(node), AdaptivePool2d(), args[0])
-        elif method == "permute" and tuple(args[1:]) in PERMUTES:
-            self._add(node, self._path(node), Permute(PERMUTES[tuple(args[1:])]), args[0])
-        elif method in ACT_METHODS:
-            self._add(node, self._path(node), Activation(ACT_METHODS[method]), args[0])
-        elif method == "chunk" and args[1:2] == (2,) and node.kwargs.get("dim", args[2] if len(args) > 2 else 0) == 1:
-            self.chunks[node.name] = node.args[0]
-        else:
-            raise ArchcalcError(f"unsupported method .{method}()")
+    def visit_call(self, node, target, args, kwargs) -> None:
+        handler = CALLS.get(target)
+        if handler is None:
+            name = target if isinstance(target, str) else getattr(target, "__name__", target)
+            if not any(self.is_tensor(a) for a in node.all_input_nodes):
+                return  # sizes and other values derived from shapes: no tensor, no node
+            raise ArchcalcError(f"{name} is not supported")
+        handler(self, node, *args, **kwargs)
 
 
-class _TensorMeta(NamedTuple):
-    shape: torch.Size
+# --- calls: one handler per function or method (``.name``), like IMPORTERS per module ---
+CALLS: dict = {}
 
 
-class _ShapeRecorder(fx.Interpreter):
-    """Runs a traced module, recording each node's output shape as ``node.meta["tensor_meta"]``
-    (a tuple of them for tuple outputs), as torch's ``ShapeProp`` does without its strides,
-    quantisation and SymPy import (0.5 s more on MobileNetV2)."""
-
-    def run_node(self, node):
-        result = super().run_node(node)
-        if isinstance(result, torch.Tensor):
-            node.meta["tensor_meta"] = _TensorMeta(result.shape)
-        elif isinstance(result, (tuple, list)):
-            node.meta["tensor_meta"] = tuple(
-                _TensorMeta(r.shape) if isinstance(r, torch.Tensor) else None for r in result)
-        return result
+def call(*targets):
+    def add(fn):
+        for t in targets:
+            CALLS[t] = fn
+        return fn
+    return add
 
 
-def _trace(module: nn.Module, x) -> fx.GraphModule:
-    gm = fx.GraphModule(module, _Tracer().trace(module))
-    with torch.no_grad():
-        _ShapeRecorder(gm).run(x)
-    return gm
+@call(".size", ".dim", getattr, ".numel")
+def _value(imp, node, *args, **kwargs):
+    """Sizes and shapes: plain values, not tensors."""
 
 
-def _hooked(module: nn.Module, x, name: str) -> Network:
-    """Fallback: leaf modules in call order, recorded by forward hooks, as a chain."""
+@call(".view", ".reshape", ".flatten", torch.flatten, ".contiguous", ".clone", ".detach",
+      ".squeeze", ".unsqueeze", torch.squeeze, torch.unsqueeze, F.dropout, ".float",
+      torch.reshape)
+def _view(imp, node, x, *args, **kwargs):
+    """A view or copy of the same elements: the same archcalc tensor (a consumer's shape is
+    checked against torch's)."""
+    imp._alias(node, x)
+
+
+@call(F.pad)
+def _pad(imp, node, x, pad, *args, **kwargs):
+    if any(pad):
+        raise ArchcalcError(f"padding by {tuple(pad)} outside a conv or pool is not supported")
+    imp._alias(node, x)
+
+
+def _arith_call(fn, tensors_op):
+    def handle(imp, node, a, b=None, *rest, **kwargs):
+        ta, tb = imp.is_tensor(a), imp.is_tensor(b)
+        if not ta and not tb:
+            if isinstance(a, fx.Node) and a.name in imp.params or \
+                    isinstance(b, fx.Node) and b.name in imp.params:
+                raise ArchcalcError("arithmetic on parameters outside a module is not supported")
+            return  # arithmetic on sizes
+        if ta and tb:
+            if tensors_op is None:
+                raise ArchcalcError(f"elementwise {fn} of two tensors is not supported")
+            tensors_op(imp, node, a, b)
+            return
+        x, other = (a, b) if ta else (b, a)
+        if isinstance(other, fx.Node) and other.name in imp.params:
+            _with_param(imp, node, fn, x, imp.params[other.name])
+            return
+        if isinstance(other, fx.Node) or not _scalar(other):
+            raise ArchcalcError(f"{fn} with {other} is not supported")
+        name = "rsub" if fn == "sub" and not ta else fn
+        if fn == "div" and not ta:
+            raise ArchcalcError("a constant divided by a tensor is not supported")
+        imp._add(node, imp._path(node), Arith(name, float(other)), x)
+    return handle
+
+
+def _add_tensors(imp, node, a, b):
+    imp._add(node, imp._path(node), Add(), a, b)
+
+
+def _mul_tensors(imp, node, a, b):
+    da, db = imp.rec.dims.get(a.name), imp.rec.dims.get(b.name)
+    big, gate = (a, b) if da is not None and (db is None or math.prod(da) >= math.prod(db)) \
+        else (b, a)
+    imp._add(node, imp._path(node), Scale(), big, gate)
+
+
+def _with_param(imp, node, fn, x, param: _Param):
+    """``x + parameter`` (a position embedding) or ``x · parameter`` (a layer scale)."""
+    dims = imp.rec.dims.get(node.name)
+    size = math.prod(param.dims)
+    if fn == "add" and dims is not None and len(dims) == 2 and param.dims[-2:] == dims:
+        imp._add(node, imp._path(node), PosEmbed(*dims), x)
+    elif fn == "mul" and dims is not None and size == dims[0 if len(dims) == 3 else -1]:
+        imp._add(node, imp._path(node), LayerScale(size), x)
+    else:
+        raise ArchcalcError(f"{fn} with a parameter of shape {param.dims} is not supported "
+                            "(a position embedding or a per-channel scale is)")
+
+
+for _fn, _targets, _tensors in (
+        ("add", (operator.add, operator.iadd, torch.add, ".add", ".add_"), _add_tensors),
+        ("mul", (operator.mul, operator.imul, torch.mul, ".mul", ".mul_"), _mul_tensors),
+        ("sub", (operator.sub, operator.isub, torch.sub, ".sub", ".sub_"), None),
+        ("div", (operator.truediv, operator.itruediv, torch.div, ".div", ".div_"), None),
+        ("pow", (operator.pow, torch.pow, ".pow"), None)):
+    call(*_targets)(_arith_call(_fn, _tensors))
+
+
+@call(*ACT_FUNCTIONS, *(f".{m}" for m in ACT_METHODS), *(f".{m}_" for m in ACT_METHODS),
+      F.relu_, torch.relu_)
+def _activation(imp, node, x, *args, **kwargs):
+    target = node.target
+    fn = (ACT_FUNCTIONS.get(target) if not isinstance(target, str)
+          else ACT_METHODS[target.strip(".").rstrip("_")])
+    if fn is None and target in (F.relu_, torch.relu_):
+        fn = "relu"
+    imp._add(node, imp._path(node), Activation(fn), x)
+
+
+@call(F.softmax, torch.softmax, ".softmax")
+def _softmax_call(imp, node, x, *args, **kwargs):
+    imp._add(node, imp._path(node), Softmax(), x)
+
+
+@call(torch.cat, torch.concat)
+def _cat(imp, node, xs, dim=0, **kwargs):
+    dim = kwargs.get("dim", dim)
+    dims = imp.rec.dims.get(node.name)
+    if dims is None or dim not in (1, -1, -len(dims)) or (dim == -1 and len(dims) == 3):
+        raise ArchcalcError(f"concatenation along dim {dim} is not supported (the feature dim "
+                            "is)")
+    params = [x for x in xs if isinstance(x, fx.Node) and x.name in imp.params]
+    if params and len(dims) == 2 and len(xs) == 2:  # a class token prepended to tokens
+        tokens = next(x for x in xs if imp.is_tensor(x))
+        imp._add(node, imp._path(node), ClassToken(dims[-1]), tokens)
+        return
+    imp._add(node, imp._path(node), Concat(), *xs)
+
+
+@call(".expand", ".expand_as")
+def _expand(imp, node, x, *args, **kwargs):
+    if isinstance(x, fx.Node) and x.name in imp.params:
+        imp.params[node.name] = imp.params[x.name]  # a parameter broadcast over the batch
+        return
+    raise ArchcalcError("expand of a tensor is not supported")
+
+
+@call(F.adaptive_avg_pool2d, F.adaptive_max_pool2d)
+def _adaptive(imp, node, x, size, *args, **kwargs):
+    mode = "max" if node.target is F.adaptive_max_pool2d else "avg"
+    imp._add(node, imp._path(node), AdaptivePool2d(mode, _size(size)), x)
+
+
+@call(F.avg_pool2d, F.max_pool2d)
+def _pool_call(imp, node, x, kernel_size, stride=None, padding=0, *args, **kwargs):
+    mode = "max" if node.target is F.max_pool2d else "avg"
+    ceil = kwargs.get("ceil_mode", False)
+    stride = kwargs.get("stride", stride)
+    imp._add(node, imp._path(node), Pool2d(mode, _size(kernel_size), _size(stride or
+                                                                        kernel_size),
+                                           _size(kwargs.get("padding", padding)), ceil), x)
+
+
+@call(F.interpolate)
+def _interpolate(imp, node, x, size=None, scale_factor=None, mode="nearest",
+                 align_corners=None, **kwargs):
+    dims, src = imp.rec.dims.get(node.name), imp.rec.dims.get(x.name)
+    if mode not in ("nearest", "bilinear") or align_corners or dims is None or src is None \
+            or dims[1] % src[1] or dims[1] // src[1] != dims[2] // src[2]:
+        raise ArchcalcError(f"interpolation {mode} (align_corners={align_corners}) to "
+                            f"{dims} is not supported (nearest or bilinear by an integer "
+                            "factor, align_corners off)")
+    imp._add(node, imp._path(node), Upsample(dims[1] // src[1], mode), x)
+
+
+@call(F.layer_norm)
+def _layer_norm(imp, node, x, shape, weight=None, bias=None, *args, **kwargs):
+    imp._add(node, imp._path(node), LayerNorm(shape[-1], weight is not None), x)
+
+
+@call(".mean")
+def _mean(imp, node, x, *args, **kwargs):
+    dims = imp.rec.dims.get(x.name)
+    axes = args[0] if args else kwargs.get("dim")
+    axes = [axes] if isinstance(axes, int) else list(axes or ())
+    if dims is None or len(dims) != 3 or sorted(a % 4 for a in axes) != [2, 3]:
+        raise ArchcalcError(f"mean over dims {axes} is not supported (global average pooling "
+                            "over H and W is)")
+    imp._add(node, imp._path(node), AdaptivePool2d(), x)
+
+
+@call(".permute", torch.permute)
+def _permute_call(imp, node, x, *order, **kwargs):
+    order = tuple(order[0]) if len(order) == 1 and isinstance(order[0], (tuple, list)) \
+        else tuple(order)
+    if order not in PERMUTES:
+        raise ArchcalcError(f"permute{order} is not supported (to channels last (0, 2, 3, 1) "
+                            "and back are)")
+    imp._add(node, imp._path(node), Permute(PERMUTES[order]), x)
+
+
+@call(".chunk", torch.chunk)
+def _chunk(imp, node, x, chunks, dim=0, **kwargs):
+    if chunks != 2 or kwargs.get("dim", dim) != 1:
+        raise ArchcalcError(f"chunk into {chunks} along dim {dim} is not supported (halves of "
+                            "the channels are)")
+    imp.chunks[node.name] = x
+
+
+@call(operator.getitem)
+def _getitem(imp, node, x, index):
+    if isinstance(x, fx.Node) and x.name in imp.chunks:
+        imp._add(node, imp._path(node), ChannelSplit(index), imp.chunks[x.name])
+    elif imp.is_tensor(x):
+        if imp.rec.dims.get(node.name) != imp.rec.dims.get(x.name):
+            raise ArchcalcError(f"indexing [{_index_text(index)}] is not supported (only a "
+                                "slice that keeps every element is)")
+        imp._alias(node, x)
+    elif isinstance(x, fx.Node) and x.name in imp.params:
+        raise ArchcalcError("indexing a parameter is not supported")
+    # else: an item of a size or a tuple of values
+
+
+def _index_text(index) -> str:
+    parts = index if isinstance(index, tuple) else (index,)
+    return ", ".join(":" if p == slice(None) else f"{p.start or ''}:{p.stop or ''}"
+                     if isinstance(p, slice) else str(p) for p in parts)
+
+
+@call(F.scaled_dot_product_attention)
+def _sdpa(imp, node, *args, **kwargs):
+    raise ArchcalcError("attention on separate q, k, v is not supported (archcalc's attention "
+                        "reads one fused qkv tensor)")
+
+
+def _trace(module: nn.Module, x):
+    """The fx graph of ``module``, run once on ``x``: the recorder (per-node dims and values)
+    and the tally of aten ops per node."""
+    from .aten_counter import Tally
+
+    tracer = _Tracer()
+    gm = fx.GraphModule(module, tracer.trace(module))
+    running = [""]
+    recorder = _Recorder(gm, running)
+    with torch.no_grad(), Tally(running, strict=False) as tally:
+        recorder.run(x)
+    return gm, recorder, tally
+
+
+def _hooked(module: nn.Module, x, name: str, why: str) -> Network:
+    """Fallback where fx cannot trace: the leaf modules in call order, recorded by hooks, as
+    a chain; accepted only when that is exactly what ran: every leaf reads the previous
+    leaf's output, nothing is computed outside the leaves, and each leaf's ops cost what
+    torch ran for it."""
+    from .aten_counter import count
+
     calls = []
     names = {m: n for n, m in module.named_modules()}
     leaves = [m for m in module.modules() if not list(m.children()) and m is not module]
-    hooks = [m.register_forward_hook(lambda m, i, o: calls.append((names[m], m, i[0], o)))
+    hooks = [m.register_forward_hook(lambda m, i, o: calls.append((names[m], m, i, o)))
              for m in leaves]
     try:
-        with torch.no_grad():
-            module(x)
+        tally = count(module, x, strict=False)
     finally:
         for h in hooks:
             h.remove()
-    nodes, blocks, previous, unsupported = [], {}, INPUT, []
-    for path, m, inp, out in calls:
+    refusals, nodes, blocks, previous, seen, ours = [], [], {}, (INPUT, x), {}, {}
+    called = {path for path, *_ in calls}
+    for key in set(tally.counts) | set(tally.unpriced):
+        if key not in called:
+            ops = sorted(set(tally.ops.get(key, []) + tally.unpriced.get(key, [])))
+            refusals.append(f"{key or type(module).__name__}: computes {', '.join(ops)} outside "
+                            "its leaf modules, which module hooks cannot see")
+    for path, m, inputs, out in calls:
         try:
             op = module_op(m)
         except ArchcalcError as exc:
-            unsupported.append(f"{path} ({exc.message})")
+            refusals.append(f"{path} ({type(m).__name__}): {exc.message}")
             continue
+        if len(inputs) != 1 or not isinstance(inputs[0], torch.Tensor) or \
+                inputs[0].data_ptr() != previous[1].data_ptr():
+            refusals.append(f"{path}: does not read the previous module's output, and hooks "
+                            "cannot see how the modules are wired")
         if op is None:
+            previous = (previous[0], out)
             continue
         block = path.rsplit(".", 1)[0] if "." in path else path
         blocks.setdefault(block, BlockInfo(block, "torch", block))
-        if path in {n.name for n in nodes}:
-            path = f"{path}#{len(nodes)}"
-        nodes.append(Node(path, block, op, (previous,), (_shape(inp),), _shape(out)))
-        previous = path
-    if unsupported:
-        raise ArchcalcError("cannot import: " + "; ".join(unsupported[:8]))
-    return Network(name, _shape(x), tuple(nodes), tuple(blocks.values()))
+        seen[path] = seen.get(path, 0) + 1
+        node_name = path if seen[path] == 1 else f"{path}#{seen[path]}"
+        ins, outs = _shape(_dims(inputs[0])), _shape(_dims(out))
+        if ins is None or outs is None:
+            refusals.append(f"{path}: tensor ranks {tuple(inputs[0].shape)} → "
+                            f"{tuple(out.shape)} are not supported")
+            continue
+        try:
+            if not _matches(op.out_shape(ins), _dims(out)):
+                raise ArchcalcError(f"archcalc's shape {op.out_shape(ins)} differs from "
+                                    f"torch's {_dims(out)}")
+        except ArchcalcError as exc:
+            refusals.append(f"{path}: {exc.message}")
+            continue
+        c = ARCHCALC.cost(op, (ins,), outs, BATCH)
+        costs = ours.setdefault(path, [0, 0])
+        costs[0] += c.macs
+        costs[1] += c.flops
+        nodes.append(Node(node_name, block, op, (previous[0],), (ins,), outs))
+        previous = (node_name, out)
+    for path, (m, f) in ours.items():
+        ran = tally.counts.get(path, [0, 0])
+        if [m, f] != list(ran):
+            refusals.append(f"{path}: archcalc would count {m // BATCH:,} MACs and "
+                            f"{f // BATCH:,} FLOPs where torch runs {ran[0] // BATCH:,} and "
+                            f"{ran[1] // BATCH:,}")
+    if refusals:
+        raise ArchcalcError(f"torch.fx cannot trace this model ({why}), and module hooks "
+                            f"cannot count it exactly: " + "; ".join(refusals))
+    return Network(name, _shape(_dims(x)), tuple(nodes), tuple(blocks.values()))
 
 
 def _training_only(module: nn.Module, x, called: set[str]) -> tuple[Node, ...]:
@@ -431,37 +791,74 @@ def _training_only(module: nn.Module, x, called: set[str]) -> tuple[Node, ...]:
         lambda m, i, o, n=n: calls.append((n, leaves[n], i[0], o))) for n in leaves]
     try:
         with torch.no_grad():
-            twin(torch.zeros(2, *x.shape[1:]))
+            twin(torch.zeros(BATCH, *x.shape[1:]))
+    except Exception:  # noqa: BLE001 - a training forward may need labels; then they are unused
+        return ()
     finally:
         for h in hooks:
             h.remove()
     nodes, previous = [], INPUT
     for path, m, inp, out in calls:
-        op = module_op(m)
-        if op is not None:
+        try:
+            op = module_op(m)
+        except ArchcalcError:
+            return ()
+        ins, outs = _shape(_dims(inp)), _shape(_dims(out))
+        if op is not None and ins is not None and outs is not None:
             block = path.rsplit(".", 1)[0] if "." in path else path
-            nodes.append(Node(path, block, op, (previous,), (_shape(inp),), _shape(out), True))
+            nodes.append(Node(path, block, op, (previous,), (ins,), outs, True))
             previous = path
     return tuple(nodes)
 
 
-def network_from_module(module: nn.Module, input_hwc, name: str | None = None
-                        ) -> tuple[Network, str]:
-    """The IR of ``module`` on a zero input of ``(H, W, C)`` (or ``(tokens, dim)``), and how
-    it was traced (``"fx"`` or ``"hooks"``)."""
+class Imported(NamedTuple):
+    """An imported model: its IR, how it was traced (``fx`` or ``hooks``) and notes to show
+    the user (parameters the forward does not use, the fallback's limits)."""
+
+    network: Network
+    method: str
+    notes: tuple[str, ...]
+
+
+def _unused(module: nn.Module, net: Network) -> str | None:
+    """A note naming the parameters the IR does not hold (used by no imported op)."""
+    counted = sum(ARCHCALC.per_op(n.op, n.in_shapes, n.out_shape).params for n in net.nodes)
+    total = sum(p.numel() for p in module.parameters())
+    if counted == total:
+        return None
+    held = {n.name.split("#")[0] for n in net.nodes}
+    names = [f"{name} ({p.numel():,})" for name, p in module.named_parameters()
+             if name.rsplit(".", 1)[0] not in held][:12]
+    return (f"{total - counted:,} of {total:,} parameters are never used by the forward pass "
+            f"and are not in the totals: {', '.join(names)}")
+
+
+def network_from_module(module: nn.Module, input_hwc, name: str | None = None) -> Imported:
+    """The IR of ``module`` on a zero input of ``(H, W, C)`` (or ``(tokens, dim)``), proven
+    against the aten ops torch runs: every op costs exactly what torch ran for its call, or
+    the import is refused naming each call it could not match."""
     shape = Shape.tokens(*input_hwc) if len(input_hwc) == 2 else Shape(input_hwc[2], *input_hwc[:2])
     module = module.eval()
-    x = torch.zeros(1, *shape.torch_dims)
+    x = torch.zeros(BATCH, *shape.torch_dims)
     name = name or type(module).__name__
     try:
-        gm = _trace(module, x)
+        gm, recorder, tally = _trace(module, x)
     except ArchcalcError:
         raise
-    except Exception:  # noqa: BLE001 - fx raises many kinds; hooks still see the leaves
-        return _hooked(module, x, name), "hooks"
-    net = _Importer(gm, shape).run(name)
+    except Exception as exc:  # noqa: BLE001 - fx raises many kinds; hooks may still count it
+        why = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+        net = _hooked(module, x, name, why)
+        notes = [f"torch.fx could not trace this model ({why}); its leaf modules were "
+                 "recorded with hooks, and every one of them checked against what torch ran"]
+        note = _unused(module, net)
+        return Imported(net, "hooks", tuple(notes + ([note] if note else [])))
+    net = _Importer(gm, recorder, tally, shape).run(name)
     extra = _training_only(module, x, {n.target for n in gm.graph.nodes
                                        if n.op in ("call_module", "get_attr")})
     blocks = {n.block: BlockInfo(n.block, "torch", n.block, True) for n in extra}
-    return replace(net, nodes=net.nodes + extra,
-                   blocks=net.blocks + tuple(blocks.values())), "fx"
+    net = replace(net, nodes=net.nodes + extra, blocks=net.blocks + tuple(blocks.values()))
+    note = _unused(module, net)
+    notes = ([f"{sum(ARCHCALC.per_op(n.op, n.in_shapes, n.out_shape).params for n in extra):,} "
+              "parameters run only in training mode (counted as training-only layers)"]
+             if extra else [])
+    return Imported(net, "fx", tuple(notes + ([note] if note else [])))

@@ -16,7 +16,7 @@ from torch import nn
 
 from ..errors import ArchcalcError
 from ..ir import INPUT, Network
-from ..ops import (Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
+from ..ops import (Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul, PatchMerge,
                    Permute, Pool2d, PosEmbed, Scale, Softmax, TokenSelect, Upsample, WindowShift,
@@ -74,6 +74,20 @@ class Binary(nn.Module):
 
     def forward(self, a, b):
         return self.fn(a, b)
+
+
+class ScalarArith(nn.Module):
+    """``x`` with a constant, written as models write it (``x + 3.``, ``x / 6.``)."""
+
+    FORMS = {"add": lambda x, v: x + v, "sub": lambda x, v: x - v, "rsub": lambda x, v: v - x,
+             "mul": lambda x, v: x * v, "div": lambda x, v: x / v, "pow": lambda x, v: x ** v}
+
+    def __init__(self, fn: str, value: float):
+        super().__init__()
+        self.fn, self.value = fn, value
+
+    def forward(self, x):
+        return self.FORMS[self.fn](x, self.value)
 
 
 class ConcatFeatures(nn.Module):
@@ -319,6 +333,11 @@ def _upsample(op: Upsample, node):
 @builder(Add, Scale, MatMul)
 def _binary(op, node):
     return Binary({Add: operator.add, Scale: operator.mul, MatMul: torch.matmul}[type(op)])
+
+
+@builder(Arith)
+def _arith(op: Arith, node):
+    return ScalarArith(op.fn, op.value)
 
 
 @builder(Concat)

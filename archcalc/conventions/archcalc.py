@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..cost.record import Cost
 from ..num import adaptive_extent
-from ..ops import (Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
+from ..ops import (Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul, PatchMerge,
                    Permute, Pool2d, PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample,
@@ -149,6 +149,12 @@ def _elementwise(op, ins, out: Shape) -> Cost:
     return Cost(flops=out.numel)
 
 
+@rule(Arith, label="arithmetic with a constant (+, −, ×, ÷, power)", detail=("0", "0"))
+def _arith(op, ins, out: Shape) -> Cost:
+    """1 per element"""
+    return Cost(flops=out.numel)
+
+
 @rule(LayerScale, label="layer scale", detail=("C", "0"))
 def _layer_scale(op: LayerScale, ins, out: Shape) -> Cost:
     """1 per element"""
@@ -208,7 +214,7 @@ def _measure(model, x):
     from ..bridge.aten_counter import count
     from .base import Measured
 
-    flops = {k: f for k, (_, f) in count(model, x).items()}
+    flops = {k: f for k, (_, f) in count(model, x).counts.items()}
     return Measured(sum(p.numel() for p in model.parameters()), sum(flops.values()), flops)
 
 

@@ -18,7 +18,7 @@ import re
 import warnings
 from collections import Counter
 
-from ..ops import (Activation, AdaptivePool2d, AttnScores, AttnValues, BatchNorm2d, Conv2d,
+from ..ops import (Arith, Activation, AdaptivePool2d, AttnScores, AttnValues, BatchNorm2d, Conv2d,
                    ConvTranspose2d, GroupNorm, LayerNorm, LayerScale, Linear, MatMul, Pool2d,
                    Scale, Upsample, pair)
 from .archcalc import macs
@@ -61,6 +61,14 @@ def _attn_scores(op, ins, out):
     """MACs of QKᵀ + 1 per query element for the scaling (counted because the bridge
     multiplies ``q * scale``; a division would count 0)"""
     return macs(op, ins, out) + ins[0].numel // 3
+
+
+@TORCHPROFILE.rule(Arith, source=f"{V}:73 _mul for aten::mul (HANDLER_MAP :191); aten::add and "
+                   "aten::div are zero-cost (:214, :227), aten::sub, rsub and pow have no "
+                   "handler (:265-294 list them as unhandled)")
+def _arith(op, ins, out):
+    """a product with a constant: 1 per element; +, −, ÷, power: 0"""
+    return out.numel if op.fn == "mul" else 0
 
 
 @TORCHPROFILE.rule(Scale, LayerScale, source=f"{V}:73 _mul (HANDLER_MAP :191 aten::mul)")
