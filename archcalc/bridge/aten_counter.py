@@ -35,7 +35,11 @@ MOVEMENT = {aten.view, aten._unsafe_view, aten.reshape, aten.permute, aten.trans
 # One FLOP per output element.
 ELEMENTWISE = {aten.relu, aten.hardtanh, aten.hardswish, aten.hardsigmoid, aten.silu,
                aten.sigmoid, aten.gelu, aten.mish, aten.leaky_relu, aten.tanh, aten.add,
-               aten.mul, aten.sub, aten.rsub, aten.div, aten.pow}
+               aten.mul, aten.sub, aten.rsub, aten.div, aten.pow,
+               # in-place forms (nn.ReLU(inplace=True), x += y, x.relu_())
+               aten.relu_, aten.hardtanh_, aten.hardswish_, aten.hardsigmoid_, aten.silu_,
+               aten.sigmoid_, aten.leaky_relu_, aten.tanh_, aten.mish_, aten.add_, aten.mul_,
+               aten.sub_, aten.div_}
 
 
 def _numel(t) -> int:

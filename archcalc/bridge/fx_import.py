@@ -24,7 +24,7 @@ from torch import fx, nn
 from ..errors import ArchcalcError
 from ..ir import INPUT, BlockInfo, GraphBuilder, Network, Node
 from ..conventions.archcalc import ARCHCALC
-from ..ops import (Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
+from ..ops import (ARITH, Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, LayerNorm, LayerScale, Linear, MatMul, PatchMerge, Permute, Pool2d,
                    PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample, WindowShift)
@@ -457,7 +457,20 @@ class _Importer:
         elif node.op == "call_method":
             self.visit_call(node, "." + node.target, node.args, node.kwargs)
 
+    def _concrete(self, arg):
+        """A node standing for a plain value (a size, a constant) as that value."""
+        if isinstance(arg, fx.Node) and arg.name not in self.tensor and \
+                arg.name not in self.params and arg.name not in self.chunks and \
+                arg.name in self.rec.values and not isinstance(self.rec.values[arg.name],
+                                                               (tuple, list)):
+            value = self.rec.values[arg.name]
+            return value.item() if isinstance(value, torch.Tensor) and value.dim() == 0 \
+                else value
+        return arg
+
     def visit_call(self, node, target, args, kwargs) -> None:
+        args = fx.node.map_aggregate(args, self._concrete)
+        kwargs = fx.node.map_aggregate(kwargs, self._concrete)
         handler = CALLS.get(target)
         if handler is None:
             name = target if isinstance(target, str) else getattr(target, "__name__", target)
@@ -489,7 +502,10 @@ def _value(imp, node, *args, **kwargs):
       torch.reshape)
 def _view(imp, node, x, *args, **kwargs):
     """A view or copy of the same elements: the same archcalc tensor (a consumer's shape is
-    checked against torch's)."""
+    checked against torch's); of a parameter, the same parameter."""
+    if isinstance(x, fx.Node) and x.name in imp.params:
+        imp.params[node.name] = imp.params[x.name]
+        return
     imp._alias(node, x)
 
 
@@ -527,6 +543,7 @@ def _arith_call(fn, tensors_op):
 
 
 def _add_tensors(imp, node, a, b):
+    """``a + b``, and ``a − b``, which costs as an add (one per element)."""
     imp._add(node, imp._path(node), Add(), a, b)
 
 
@@ -538,10 +555,13 @@ def _mul_tensors(imp, node, a, b):
 
 
 def _with_param(imp, node, fn, x, param: _Param):
-    """``x + parameter`` (a position embedding) or ``x · parameter`` (a layer scale)."""
+    """``x + parameter`` (a position embedding), ``x · parameter`` (a layer scale), or a
+    one-element parameter as a constant."""
     dims = imp.rec.dims.get(node.name)
     size = math.prod(param.dims)
-    if fn == "add" and dims is not None and len(dims) == 2 and param.dims[-2:] == dims:
+    if size == 1 and fn in ARITH:
+        imp._add(node, imp._path(node), Arith(fn), x)
+    elif fn == "add" and dims is not None and len(dims) == 2 and param.dims[-2:] == dims:
         imp._add(node, imp._path(node), PosEmbed(*dims), x)
     elif fn == "mul" and dims is not None and size == dims[0 if len(dims) == 3 else -1]:
         imp._add(node, imp._path(node), LayerScale(size), x)
@@ -553,7 +573,7 @@ def _with_param(imp, node, fn, x, param: _Param):
 for _fn, _targets, _tensors in (
         ("add", (operator.add, operator.iadd, torch.add, ".add", ".add_"), _add_tensors),
         ("mul", (operator.mul, operator.imul, torch.mul, ".mul", ".mul_"), _mul_tensors),
-        ("sub", (operator.sub, operator.isub, torch.sub, ".sub", ".sub_"), None),
+        ("sub", (operator.sub, operator.isub, torch.sub, ".sub", ".sub_"), _add_tensors),
         ("div", (operator.truediv, operator.itruediv, torch.div, ".div", ".div_"), None),
         ("pow", (operator.pow, torch.pow, ".pow"), None)):
     call(*_targets)(_arith_call(_fn, _tensors))
@@ -626,6 +646,12 @@ def _interpolate(imp, node, x, size=None, scale_factor=None, mode="nearest",
     imp._add(node, imp._path(node), Upsample(dims[1] // src[1], mode), x)
 
 
+@call(F.group_norm)
+def _group_norm(imp, node, x, groups, weight=None, bias=None, *args, **kwargs):
+    dims = imp.rec.dims.get(x.name)
+    imp._add(node, imp._path(node), GroupNorm(groups, dims[0], weight is not None), x)
+
+
 @call(F.layer_norm)
 def _layer_norm(imp, node, x, shape, weight=None, bias=None, *args, **kwargs):
     imp._add(node, imp._path(node), LayerNorm(shape[-1], weight is not None), x)
@@ -650,6 +676,18 @@ def _permute_call(imp, node, x, *order, **kwargs):
         raise ArchcalcError(f"permute{order} is not supported (to channels last (0, 2, 3, 1) "
                             "and back are)")
     imp._add(node, imp._path(node), Permute(PERMUTES[order]), x)
+
+
+@call(".transpose", torch.transpose)
+def _transpose(imp, node, x, d0, d1):
+    """``x.flatten(2).transpose(1, 2)``: an image's pixels as tokens (N, H·W, C)."""
+    src = imp.rec.dims.get(x.name)
+    if imp.is_tensor(x) and sorted((d0 % 3, d1 % 3)) == [1, 2] and src is not None \
+            and len(src) == 2 and imp.g.shape(imp._ir(x)).layout == "chw":
+        imp._add(node, imp._path(node), Permute("tokens"), x)
+        return
+    raise ArchcalcError(f"transpose({d0}, {d1}) of {src} is not supported (an image's "
+                        "flattened pixels to tokens is)")
 
 
 @call(".chunk", torch.chunk)
@@ -837,6 +875,9 @@ def network_from_module(module: nn.Module, input_hwc, name: str | None = None) -
     """The IR of ``module`` on a zero input of ``(H, W, C)`` (or ``(tokens, dim)``), proven
     against the aten ops torch runs: every op costs exactly what torch ran for its call, or
     the import is refused naming each call it could not match."""
+    if len(input_hwc) not in (2, 3):
+        raise ArchcalcError(f"inputs are images H×W×C or token embeddings T×D, got "
+                            f"{'×'.join(map(str, input_hwc))}", field="--input")
     shape = Shape.tokens(*input_hwc) if len(input_hwc) == 2 else Shape(input_hwc[2], *input_hwc[:2])
     module = module.eval()
     x = torch.zeros(BATCH, *shape.torch_dims)
