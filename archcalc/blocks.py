@@ -17,7 +17,7 @@ from .errors import ArchcalcError
 from .ir import GraphBuilder
 from .num import (is_concrete, make_divisible, nonzero, requires_equal, round_half_even, same,
                   scale_channels, violated)
-from .ops import (ACTIVATIONS, ARITH, Activation, Arith, AdaptivePool2d, Add, AttnScores, AttnValues,
+from .ops import (ACTIVATIONS, ARITH, Activation, Arith, Unused, AdaptivePool2d, Add, AttnScores, AttnValues,
                   BatchNorm2d, ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d,
                   ConvTranspose2d, GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul,
                   PatchMerge, Permute, Pool2d, PosEmbed, Scale, Softmax, TokenSelect, Upsample,
@@ -455,6 +455,18 @@ class Act:
 
     def expand(self, g, x, name, ctx):
         return g.add(f"{name}.act", Activation(self.fn), x)
+
+
+@block("unused")
+@dataclass(frozen=True)
+class UnusedLayer:
+    """``params`` parameters the model holds but never uses (an imported model's stray
+    parameters): counted in params, costing nothing."""
+
+    params: int = param(REQUIRED)
+
+    def expand(self, g, x, name, ctx):
+        return g.add(f"{name}.params", Unused(self.params), x)
 
 
 @block("arith")

@@ -520,6 +520,20 @@ class Scale:
         return x
 
 
+@dataclass(frozen=True, slots=True)
+class Unused:
+    """Parameters a model holds but its forward pass never uses (``params`` scalars): kept so
+    the params total is ``sum(p.numel())``; an identity on its input, costing nothing."""
+
+    kind = "unused"
+
+    params: object
+    category = "unused parameters"
+
+    def out_shape(self, x: Shape) -> Shape:
+        return x
+
+
 ARITH = ("add", "sub", "rsub", "mul", "div", "pow")
 
 
@@ -704,7 +718,7 @@ class Identity:
 
 OPS = (Conv2d, ConvTranspose2d, BatchNorm2d, LayerNorm, GroupNorm, Activation, Softmax, Linear,
        MatMul, AttnScores, AttnValues, WindowShift, Pool2d, AdaptivePool2d, Upsample, Add, Scale,
-       Arith, LayerScale, Concat, ChannelSplit, ChannelShuffle, Permute, PatchMerge, ClassToken,
+       Arith, Unused, LayerScale, Concat, ChannelSplit, ChannelShuffle, Permute, PatchMerge, ClassToken,
        PosEmbed, TokenSelect, Identity)
 
 

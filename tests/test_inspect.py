@@ -40,7 +40,9 @@ def test_chunk_and_cat():
 def test_hooks_fallback_counts_a_chain_exactly():
     model = user_models.ChainBySize()
     a, method, notes = bridge_api.inspect_module(model, (8, 8, 3))
-    assert method == "hooks" and [r.op for r in a.records] == ["conv", "bn", "act", "conv"]
+    assert method == "hooks"
+    assert [r.op for r in a.records] == ["conv", "bn", "act", "conv", "unused"]
+    assert a.totals.params == sum(p.numel() for p in model.parameters())
     # 8·8·8 outputs × 27 MACs, and 4·8·8 × 8 for the 1×1 conv taken at this size
     assert a.totals.macs == 8 * 8 * 8 * 27 + 4 * 8 * 8 * 8
     assert "torch.fx could not trace" in notes[0]

@@ -24,7 +24,7 @@ from torch import fx, nn
 from ..errors import ArchcalcError
 from ..ir import INPUT, BlockInfo, GraphBuilder, Network, Node
 from ..conventions.archcalc import ARCHCALC
-from ..ops import (ARITH, Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
+from ..ops import (ARITH, Unused, Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, LayerNorm, LayerScale, Linear, MatMul, PatchMerge, Permute, Pool2d,
                    PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample, WindowShift)
@@ -168,6 +168,11 @@ def _binary(m: ours.Binary):
 @importer(ours.ScalarArith)
 def _scalar_arith(m: ours.ScalarArith):
     return Arith(m.fn, m.value)
+
+
+@importer(ours.UnusedParameters)
+def _unused_parameters(m: ours.UnusedParameters):
+    return Unused(m.weight.numel())
 
 
 @importer(ours.ConcatFeatures)
@@ -407,11 +412,13 @@ class _Importer:
         k = self.calls[path] = self.calls.get(path, 0) + 1
         return path if k == 1 else f"{path}#{k}"
 
-    def _add(self, node, path: str, op, *args) -> None:
+    def _add(self, node, path: str, op, *args, check_shape: bool = True) -> None:
+        """``op`` on ``args`` for ``node``; its shape must be torch's (unless the node is an
+        intermediate view of it, as the transposed view inside a channel shuffle)."""
         self._block(node, path)
         name = self.g.add(self._name(path), op, *(self._ir(a) for a in args))
         dims = self.rec.dims.get(node.name)
-        if not _matches(self.g.shape(name), dims):
+        if check_shape and not _matches(self.g.shape(name), dims):
             raise ArchcalcError(f"archcalc's shape {self.g.shape(name)} differs from torch's "
                                 f"{dims}")
         self.tensor[node.name] = name
@@ -476,6 +483,12 @@ class _Importer:
             name = target if isinstance(target, str) else getattr(target, "__name__", target)
             if not any(self.is_tensor(a) for a in node.all_input_nodes):
                 return  # sizes and other values derived from shapes: no tensor, no node
+            same = [a for a in node.all_input_nodes if self.is_tensor(a)
+                    and self.rec.dims.get(a.name) == self.rec.dims.get(node.name)]
+            if same and node.name not in self.tally.counts and \
+                    node.name not in self.tally.unpriced:
+                self._alias(node, same[0])  # an identity at inference (stochastic depth...)
+                return
             raise ArchcalcError(f"{name} is not supported")
         handler(self, node, *args, **kwargs)
 
@@ -615,7 +628,7 @@ def _expand(imp, node, x, *args, **kwargs):
     if isinstance(x, fx.Node) and x.name in imp.params:
         imp.params[node.name] = imp.params[x.name]  # a parameter broadcast over the batch
         return
-    raise ArchcalcError("expand of a tensor is not supported")
+    imp._alias(node, x)  # a broadcast view: its consumer (a gate's product) reads it whole
 
 
 @call(F.adaptive_avg_pool2d, F.adaptive_max_pool2d)
@@ -638,11 +651,10 @@ def _pool_call(imp, node, x, kernel_size, stride=None, padding=0, *args, **kwarg
 def _interpolate(imp, node, x, size=None, scale_factor=None, mode="nearest",
                  align_corners=None, **kwargs):
     dims, src = imp.rec.dims.get(node.name), imp.rec.dims.get(x.name)
-    if mode not in ("nearest", "bilinear") or align_corners or dims is None or src is None \
+    if mode not in ("nearest", "bilinear") or dims is None or src is None \
             or dims[1] % src[1] or dims[1] // src[1] != dims[2] // src[2]:
-        raise ArchcalcError(f"interpolation {mode} (align_corners={align_corners}) to "
-                            f"{dims} is not supported (nearest or bilinear by an integer "
-                            "factor, align_corners off)")
+        raise ArchcalcError(f"interpolation {mode} to {dims} is not supported (nearest or "
+                            "bilinear by an integer factor)")
     imp._add(node, imp._path(node), Upsample(dims[1] // src[1], mode), x)
 
 
@@ -680,14 +692,30 @@ def _permute_call(imp, node, x, *order, **kwargs):
 
 @call(".transpose", torch.transpose)
 def _transpose(imp, node, x, d0, d1):
-    """``x.flatten(2).transpose(1, 2)``: an image's pixels as tokens (N, H·W, C)."""
+    """``x.flatten(2).transpose(1, 2)``: an image's pixels as tokens (N, H·W, C); and
+    ShuffleNet's ``x.view(N, g, C/g, H, W).transpose(1, 2)``: a channel shuffle."""
     src = imp.rec.dims.get(x.name)
-    if imp.is_tensor(x) and sorted((d0 % 3, d1 % 3)) == [1, 2] and src is not None \
-            and len(src) == 2 and imp.g.shape(imp._ir(x)).layout == "chw":
-        imp._add(node, imp._path(node), Permute("tokens"), x)
-        return
+    ours_ = imp.g.shape(imp._ir(x)) if imp.is_tensor(x) else None
+    if ours_ is not None and ours_.layout == "chw" and src is not None:
+        if len(src) == 2 and sorted((d0 % 3, d1 % 3)) == [1, 2]:
+            imp._add(node, imp._path(node), Permute("tokens"), x)
+            return
+        if len(src) == 4 and sorted((d0 % 5, d1 % 5)) == [1, 2] and \
+                src[0] * src[1] == ours_.c and src[2:] == (ours_.h, ours_.w):
+            imp._add(node, imp._path(node), ChannelShuffle(src[0]), x, check_shape=False)
+            return
     raise ArchcalcError(f"transpose({d0}, {d1}) of {src} is not supported (an image's "
                         "flattened pixels to tokens is)")
+
+
+@call(torch.split, ".split")
+def _split_call(imp, node, x, size, dim=0, **kwargs):
+    dims = imp.rec.dims.get(x.name)
+    if kwargs.get("dim", dim) == 1 and dims is not None and size * 2 == dims[0]:
+        imp.chunks[node.name] = x
+        return
+    raise ArchcalcError(f"split into parts of {size} along dim {dim} is not supported (halves "
+                        "of the channels are)")
 
 
 @call(".chunk", torch.chunk)
@@ -858,17 +886,23 @@ class Imported(NamedTuple):
     notes: tuple[str, ...]
 
 
-def _unused(module: nn.Module, net: Network) -> str | None:
-    """A note naming the parameters the IR does not hold (used by no imported op)."""
+def _with_unused(module: nn.Module, net: Network) -> tuple[Network, list[str]]:
+    """``net`` with the parameters no imported op holds as one training-only ``unused``
+    layer (so params are ``sum(p.numel())``), and the note that names them."""
     counted = sum(ARCHCALC.per_op(n.op, n.in_shapes, n.out_shape).params for n in net.nodes)
     total = sum(p.numel() for p in module.parameters())
     if counted == total:
-        return None
+        return net, []
     held = {n.name.split("#")[0] for n in net.nodes}
     names = [f"{name} ({p.numel():,})" for name, p in module.named_parameters()
-             if name.rsplit(".", 1)[0] not in held][:12]
-    return (f"{total - counted:,} of {total:,} parameters are never used by the forward pass "
-            f"and are not in the totals: {', '.join(names)}")
+             if name.rsplit(".", 1)[0] not in held]
+    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    node = Node("unused_parameters", "unused_parameters", Unused(total - counted), (INPUT,),
+                (net.input_shape,), net.input_shape, True)
+    info = BlockInfo("unused_parameters", "torch", "unused_parameters", True)
+    note = (f"{total - counted:,} of {total:,} parameters are never used by the forward pass: "
+            f"{shown}; counted in params as the layer unused_parameters")
+    return replace(net, nodes=net.nodes + (node,), blocks=net.blocks + (info,)), [note]
 
 
 def network_from_module(module: nn.Module, input_hwc, name: str | None = None) -> Imported:
@@ -888,18 +922,17 @@ def network_from_module(module: nn.Module, input_hwc, name: str | None = None) -
         raise
     except Exception as exc:  # noqa: BLE001 - fx raises many kinds; hooks may still count it
         why = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
-        net = _hooked(module, x, name, why)
+        net, unused = _with_unused(module, _hooked(module, x, name, why))
         notes = [f"torch.fx could not trace this model ({why}); its leaf modules were "
                  "recorded with hooks, and every one of them checked against what torch ran"]
-        note = _unused(module, net)
-        return Imported(net, "hooks", tuple(notes + ([note] if note else [])))
+        return Imported(net, "hooks", tuple(notes + unused))
     net = _Importer(gm, recorder, tally, shape).run(name)
     extra = _training_only(module, x, {n.target for n in gm.graph.nodes
                                        if n.op in ("call_module", "get_attr")})
     blocks = {n.block: BlockInfo(n.block, "torch", n.block, True) for n in extra}
     net = replace(net, nodes=net.nodes + extra, blocks=net.blocks + tuple(blocks.values()))
-    note = _unused(module, net)
+    net, unused = _with_unused(module, net)
     notes = ([f"{sum(ARCHCALC.per_op(n.op, n.in_shapes, n.out_shape).params for n in extra):,} "
               "parameters run only in training mode (counted as training-only layers)"]
              if extra else [])
-    return Imported(net, "fx", tuple(notes + ([note] if note else [])))
+    return Imported(net, "fx", tuple(notes + unused))

@@ -18,7 +18,7 @@ from ..errors import ArchcalcError
 from ..ir import INPUT, Network
 from ..ops import (Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
-                   GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul, PatchMerge,
+                   GroupNorm, Identity, LayerNorm, Unused, LayerScale, Linear, MatMul, PatchMerge,
                    Permute, Pool2d, PosEmbed, Scale, Softmax, TokenSelect, Upsample, WindowShift,
                    pads, pair)
 from ..registry import Registry
@@ -88,6 +88,17 @@ class ScalarArith(nn.Module):
 
     def forward(self, x):
         return self.FORMS[self.fn](x, self.value)
+
+
+class UnusedParameters(nn.Module):
+    """Parameters the forward never uses; an identity."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(n))
+
+    def forward(self, x):
+        return x
 
 
 class ConcatFeatures(nn.Module):
@@ -338,6 +349,11 @@ def _binary(op, node):
 @builder(Arith)
 def _arith(op: Arith, node):
     return ScalarArith(op.fn, op.value)
+
+
+@builder(Unused)
+def _unused(op: Unused, node):
+    return UnusedParameters(op.params)
 
 
 @builder(Concat)

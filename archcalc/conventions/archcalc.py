@@ -18,7 +18,7 @@ from ..cost.record import Cost
 from ..num import adaptive_extent
 from ..ops import (Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
-                   GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul, PatchMerge,
+                   GroupNorm, Identity, LayerNorm, Unused, LayerScale, Linear, MatMul, PatchMerge,
                    Permute, Pool2d, PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample,
                    WindowShift, attention_macs, pair)
 from .base import Convention
@@ -199,6 +199,12 @@ def _upsample(op: Upsample, ins, out: Shape) -> Cost:
 def _data_movement(op, ins, out: Shape) -> Cost:
     """0 (data movement only; split and token select are views)"""
     return Cost()
+
+
+@rule(Unused, label="parameters the forward never uses", detail=("their count", "0"))
+def _unused(op: Unused, ins, out: Shape) -> Cost:
+    """0 (never run)"""
+    return Cost(params=op.params)
 
 
 @rule(Identity, label="dropout, stochastic depth", detail=("0", "0"))

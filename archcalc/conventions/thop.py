@@ -20,7 +20,7 @@ import warnings
 from ..cost.record import Cost
 from ..errors import ArchcalcError
 from ..num import is_concrete, same
-from ..ops import (AdaptivePool2d, AttnScores, BatchNorm2d, ClassToken, Conv2d,
+from ..ops import (Unused, AdaptivePool2d, AttnScores, BatchNorm2d, ClassToken, Conv2d,
                    ConvTranspose2d, GroupNorm, LayerNorm, LayerScale, Linear, PosEmbed, Pool2d,
                    Softmax, Upsample, pads, pair)
 from .archcalc import macs
@@ -59,7 +59,7 @@ CONVENTION = THOP = ThopConvention(
     "conv/linear MACs (no bias) + norms 4 per element + softmax, avg pools, upsampling, of "
     "exactly-typed torch.nn modules only; functional ops (add, mul, matmul, attention) "
     "skipped", unit="MACs",
-    uncounted_params=(GroupNorm, LayerScale, PosEmbed, ClassToken, AttnScores),
+    uncounted_params=(GroupNorm, LayerScale, PosEmbed, ClassToken, AttnScores, Unused),
     params_note="numel of the parameters of the exactly-typed nn modules thop hooks and that "
                 "ran: not of layer scale, class token, position embedding, relative-position "
                 "bias table, group norm, a LayerNorm2d or padded-conv subclass, or a "

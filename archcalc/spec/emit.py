@@ -7,7 +7,7 @@ ops read from an earlier layer besides the previous one get ``other:`` (``inputs
 from __future__ import annotations
 
 from ..ir import INPUT, Network
-from ..ops import (Arith, Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
+from ..ops import (Arith, Unused, Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, Identity, LayerNorm, LayerScale, Linear, MatMul, PatchMerge,
                    Permute, Pool2d, PosEmbed, Scale, Softmax, TokenSelect, Upsample, WindowShift)
@@ -54,6 +54,11 @@ def _group_norm(op: GroupNorm):
 @emitter(Activation)
 def _act(op: Activation):
     return "act", {"fn": op.fn}
+
+
+@emitter(Unused)
+def _unused(op: Unused):
+    return "unused", {"params": op.params}
 
 
 @emitter(Arith)
