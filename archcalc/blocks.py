@@ -375,9 +375,10 @@ class AdaptivePool:
 
     type: str = param("avg", choices=("avg", "max"))
     out: Size = param(1)
+    mean: bool = param(False)
 
     def expand(self, g, x, name, ctx):
-        return g.add(f"{name}.pool", AdaptivePool2d(self.type, self.out), x)
+        return g.add(f"{name}.pool", AdaptivePool2d(self.type, self.out, self.mean), x)
 
 
 @block("conv_t", "conv_transpose", "deconv")

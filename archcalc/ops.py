@@ -450,15 +450,19 @@ class Pool2d(_Windowed):
 class AdaptivePool2d:
     """Adaptive average or max pooling to an ``out`` (int or ``(h, w)``) grid; ``avg`` to 1 is
     global average pooling.  Output cell ``i`` of ``n`` reads input rows
-    ``⌊i·H/n⌋ … ⌈(i+1)·H/n⌉``."""
+    ``⌊i·H/n⌋ … ⌈(i+1)·H/n⌉``.  ``mean``: global average pooling written ``x.mean((2, 3))``
+    (the same arithmetic; some counters see only the pooling form)."""
 
     kind = "pool"
 
     mode: str = "avg"
     out: object = 1
+    mean: bool = False
 
     def out_shape(self, x: Shape) -> Shape:
         _require(x, "chw", "adaptive pooling")
+        if self.mean and (self.mode != "avg" or pair(self.out) != (1, 1)):
+            raise ArchcalcError("mean is global average pooling: type avg, out 1", field="mean")
         return Shape(x.c, *pair(self.out))
 
     @property

@@ -15,7 +15,7 @@ EVERY_OP = {
               "pool(max,k=3,s=2,ceil=true), adaptive_pool(max,out=3), se, channel_split, "
               "channel_shuffle, pw(out=8,name=a), concat(other=a), layer_scale, dropout, "
               "drop_path, patch_embed(out=16,patch=3,to=hwc,norm=true), swin(heads=2,window=3,n=2), "
-              "patch_merge, permute(chw), arith(fn=mul,value=0.5), arith(fn=rsub,value=3), unused(params=7), "
+              "patch_merge, permute(chw), arith(fn=mul,value=0.5), arith(fn=rsub,value=3), unused(params=7), adaptive_pool(mean=true), "
               "pool(global)", (13, 13, 3)),
     "tokens": "linear(out=8,name=b), matmul(other=b), cls_token, pos_embed, vit(heads=2,mlp=16), token",
 }

@@ -175,6 +175,11 @@ def _unused_parameters(m: ours.UnusedParameters):
     return Unused(m.weight.numel())
 
 
+@importer(ours.GlobalMean)
+def _global_mean(m):
+    return AdaptivePool2d(mean=True)
+
+
 @importer(ours.ConcatFeatures)
 def _concat(m):
     return Concat()
@@ -463,6 +468,11 @@ class _Importer:
             self.visit_call(node, node.target, node.args, node.kwargs)
         elif node.op == "call_method":
             self.visit_call(node, "." + node.target, node.args, node.kwargs)
+            first = node.args[0] if node.args else None
+            if node.target.endswith("_") and not node.target.endswith("__") and \
+                    self.is_tensor(first) and node.name in self.tensor:
+                # in place (x.add_(y), x.relu_()): later reads of x see the result
+                self.tensor[first.name] = self.tensor[node.name]
 
     def _concrete(self, arg):
         """A node standing for a plain value (a size, a constant) as that value."""
@@ -615,6 +625,9 @@ def _cat(imp, node, xs, dim=0, **kwargs):
     if dims is None or dim not in (1, -1, -len(dims)) or (dim == -1 and len(dims) == 3):
         raise ArchcalcError(f"concatenation along dim {dim} is not supported (the feature dim "
                             "is)")
+    if len(xs) == 1:
+        imp._alias(node, xs[0])  # a concatenation of one tensor is that tensor
+        return
     params = [x for x in xs if isinstance(x, fx.Node) and x.name in imp.params]
     if params and len(dims) == 2 and len(xs) == 2:  # a class token prepended to tokens
         tokens = next(x for x in xs if imp.is_tensor(x))
@@ -677,7 +690,7 @@ def _mean(imp, node, x, *args, **kwargs):
     if dims is None or len(dims) != 3 or sorted(a % 4 for a in axes) != [2, 3]:
         raise ArchcalcError(f"mean over dims {axes} is not supported (global average pooling "
                             "over H and W is)")
-    imp._add(node, imp._path(node), AdaptivePool2d(), x)
+    imp._add(node, imp._path(node), AdaptivePool2d(mean=True), x)
 
 
 @call(".permute", torch.permute)

@@ -101,6 +101,13 @@ class UnusedParameters(nn.Module):
         return x
 
 
+class GlobalMean(nn.Module):
+    """Global average pooling as models often write it: ``x.mean((2, 3), keepdim=True)``."""
+
+    def forward(self, x):
+        return x.mean((2, 3), keepdim=True)
+
+
 class ConcatFeatures(nn.Module):
     """Concatenation along the feature dim (1 for ``chw``, the last otherwise)."""
 
@@ -332,6 +339,8 @@ def _pool(op: Pool2d, node):
 
 @builder(AdaptivePool2d)
 def _adaptive_pool(op: AdaptivePool2d, node):
+    if op.mean:
+        return GlobalMean()
     cls = nn.AdaptiveMaxPool2d if op.mode == "max" else nn.AdaptiveAvgPool2d
     return cls(pair(op.out))
 
@@ -449,14 +458,19 @@ class SpecModule(nn.Module):
                                     f"{one_line(exc)}") from None
             parent.add_module(leaf, module)
             self.wiring.append((node.name, node.inputs, node.train_only))
-        self.output_name = net.output
+        read = {t for n in net.nodes if not n.train_only for t in n.inputs}
+        sinks = [n.name for n in net.nodes if not n.train_only and n.name not in read]
+        self.output_names = tuple(sinks) if len(sinks) > 1 else (net.output,)
 
     def forward(self, x):
+        """The network's output; a tuple of every unread output where it has several (a
+        feature pyramid), so that no branch is dead code to a tracer."""
         env = {INPUT: x}
         for name, inputs, train_only in self.wiring:
             if self.training or not train_only:
                 env[name] = self.get_submodule(name)(*(env[t] for t in inputs))
-        return env[self.output_name]
+        outs = tuple(env[n] for n in self.output_names)
+        return outs if len(outs) > 1 else outs[0]
 
 
 def build_module(net: Network, device=None) -> nn.Module:

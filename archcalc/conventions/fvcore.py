@@ -59,8 +59,9 @@ def _norm(op, ins, out):
 @FVCORE.rule(AdaptivePool2d, source=f"{V} fvcore/nn/flop_count.py:42 "
              "elementwise_flop_counter(1, 0) for aten::adaptive_avg_pool2d")
 def _adaptive_pool(op: AdaptivePool2d, ins, out):
-    """average: 1 per input element; max: not counted"""
-    return ins[0].numel if op.mode == "avg" else 0
+    """average: 1 per input element; max, and a mean written x.mean (no aten::mean handle):
+    not counted"""
+    return ins[0].numel if op.mode == "avg" and not op.mean else 0
 
 
 @FVCORE.rule(Upsample, source=f"{V} fvcore/nn/flop_count.py:40-41 "

@@ -73,7 +73,7 @@ def _patched(op, ins, out):
     if kind is Pool2d:
         return _pool_input(op, ins)
     if kind is AdaptivePool2d:
-        return ins[0].numel
+        return 0 if op.mean else ins[0].numel  # x.mean is neither a hooked module nor patched
     if kind is Upsample:
         return ins[0].numel * op.scale ** 2
     if kind in (AttnScores, AttnValues):

@@ -114,8 +114,8 @@ def _pool(op: Pool2d, ins, out):
            f"nn.AdaptiveMaxPool2d ({TABLE}:45, :51)")
 def _adaptive_pool(op: AdaptivePool2d, ins, out):
     """average: (Hin/Hout)·(Win/Wout) + 1 per output element in float64, the product over the
-    whole batch truncated; max: 0"""
-    if op.mode != "avg":
+    whole batch truncated; max, and a mean written x.mean (no module): 0"""
+    if op.mode != "avg" or op.mean:
         return 0
     x = ins[0]
     if is_concrete(out.h, out.w) and out.h == out.w == 1:

@@ -17,7 +17,7 @@ version.
 
 from __future__ import annotations
 
-from ..ops import (AttnScores, BatchNorm2d, ClassToken, Conv2d, ConvTranspose2d, GroupNorm,
+from ..ops import (Unused, AttnScores, BatchNorm2d, ClassToken, Conv2d, ConvTranspose2d, GroupNorm,
                    LayerNorm, LayerScale, Linear, PosEmbed, pair)
 from .archcalc import macs
 from .base import Measured, ToolConvention
@@ -61,6 +61,13 @@ def _linear(op: Linear, ins, out):
 def _norm(op, ins, out):
     """2·C (weight and bias) once per sample when affine; 0 without affine"""
     return 2 * op.c if op.affine else 0
+
+
+@TORCHINFO.rule(Unused, source=f"{CALC}, :242 other class names: (weight + bias) × the "
+                "output's first dim (the batch)")
+def _unused(op, ins, out):
+    """its parameters (named weight) once per sample, if it runs at all"""
+    return op.params
 
 
 @TORCHINFO.rule(LayerScale, PosEmbed, ClassToken, AttnScores, source=f"{CALC}, :235 and :244 "

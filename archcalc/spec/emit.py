@@ -6,6 +6,8 @@ ops read from an earlier layer besides the previous one get ``other:`` (``inputs
 
 from __future__ import annotations
 
+import re
+
 from ..ir import INPUT, Network
 from ..ops import (Arith, Unused, Activation, AdaptivePool2d, Add, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
@@ -74,6 +76,8 @@ def _pool(op: Pool2d):
 
 @emitter(AdaptivePool2d)
 def _adaptive_pool(op: AdaptivePool2d):
+    if op.mean:
+        return "adaptive_pool", {"type": "avg", "out": 1, "mean": True}
     if op.category == "global avg pool":
         return "pool", {"type": "global"}
     return "adaptive_pool", {"type": op.mode, "out": _size(op.out)}
@@ -137,6 +141,15 @@ def _simple(op):
     return SIMPLE[type(op)], {}
 
 
+def _unique(name: str, taken: set) -> str:
+    """``name``, or ``name_2``, ``name_3`` ... where it is taken."""
+    k, out = 1, name
+    while out in taken:
+        k += 1
+        out = f"{name}_{k}"
+    return out
+
+
 def spec_data(net: Network) -> dict:
     """The spec (as plain data) of ``net``: one named layer per op, ``norm: none``."""
     names = {INPUT: "input"}
@@ -148,7 +161,8 @@ def spec_data(net: Network) -> dict:
         others = [names[t] for t in node.inputs[:-1]]
         if others:
             params["other"] = others[0] if len(others) == 1 else others
-        name = node.name.replace(".", "_")
+        name = _unique(re.sub(r"[^0-9A-Za-z]+", "_", node.name).strip("_") or "layer",
+                       set(names.values()))
         params["name"] = name
         if main != previous:
             params["input"] = names[main]
