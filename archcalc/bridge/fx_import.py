@@ -755,8 +755,12 @@ def _getitem(imp, node, x, index):
 
 def _index_text(index) -> str:
     parts = index if isinstance(index, tuple) else (index,)
-    return ", ".join(":" if p == slice(None) else f"{p.start or ''}:{p.stop or ''}"
-                     if isinstance(p, slice) else str(p) for p in parts)
+    def one(p):
+        if not isinstance(p, slice):
+            return "..." if p is Ellipsis else str(p)
+        text = f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
+        return text + (f":{p.step}" if p.step is not None else "")
+    return ", ".join(one(p) for p in parts)
 
 
 @call(F.scaled_dot_product_attention)
