@@ -146,6 +146,14 @@ class Tally(TorchDispatchMode):
         return out
 
 
+# TorchDispatchMode wraps a subclass's __torch_dispatch__ so that torch.compile skips it,
+# importing torch._dynamo (0.7 s) on the first op; archcalc never runs under torch.compile,
+# so the wrapper is told its work is done.
+_dispatch = Tally.__torch_dispatch__
+setattr(getattr(_dispatch, "__wrapped__", _dispatch), "__dynamo_disable",
+        getattr(_dispatch, "__wrapped__", _dispatch))
+
+
 def count(model, x, strict: bool = True) -> Tally:
     """One forward pass of ``model`` on ``x``, each aten op's ``(MACs, FLOPs)`` attributed to
     the innermost named module running (``""``: the model itself): ``Tally.counts``."""

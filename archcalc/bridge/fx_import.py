@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import operator
 import os
-import re
+import traceback
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -253,16 +253,26 @@ def module_op(m: nn.Module):
     raise ArchcalcError(f"{type(m).__name__} is not supported")
 
 
-class _Tracer(fx.Tracer):
-    """fx's tracer keeping the modules archcalc maps whole as leaves, with stack traces (so a
-    refusal can name the user's file, line and code)."""
+_INTERNAL = (f"{os.sep}torch{os.sep}", os.path.dirname(os.path.abspath(__file__)))
 
-    def __init__(self):
-        super().__init__()
-        self.record_stack_traces = True
+
+class _Tracer(fx.Tracer):
+    """fx's tracer keeping the modules archcalc maps whole as leaves, and each node's place in
+    the user's code (so a refusal can name the file, line and code): the innermost frame
+    outside torch and archcalc, from Python's own stack (fx's ``record_stack_traces``
+    symbolises native frames too, a second per model)."""
 
     def is_leaf_module(self, m, qualname):
         return type(m) in IMPORTERS or super().is_leaf_module(m, qualname)
+
+    def create_node(self, *args, **kwargs):
+        node = super().create_node(*args, **kwargs)
+        for frame in reversed(traceback.extract_stack()):
+            if not any(part in frame.filename for part in _INTERNAL):
+                node.meta["user_frame"] = (os.path.basename(frame.filename), frame.lineno,
+                                           (frame.line or "").strip())
+                break
+        return node
 
 
 BATCH = 2  # shapes are recorded at batch 2: the dim that is 2 is the batch
@@ -294,13 +304,8 @@ def _matches(shape: Shape, dims) -> bool:
 
 def where(node) -> str:
     """Where ``node`` comes from in the user's code: ``file.py:line `code` (module path)``."""
-    trace = node.stack_trace or ""
-    frames = [f for f in re.findall(r'File "([^"]+)", line (\d+), in \S+\n\s*(.*)', trace)
-              if f"{os.sep}torch{os.sep}" not in f[0]]
-    place = ""
-    if frames:
-        path, line, code = frames[-1]
-        place = f"{os.path.basename(path)}:{line} `{code.strip()}`"
+    frame = node.meta.get("user_frame")
+    place = f"{frame[0]}:{frame[1]} `{frame[2]}`" if frame else ""
     stack = list(node.meta.get("nn_module_stack", {}))
     module = node.target if node.op == "call_module" else (stack[-1] if stack else "")
     what = place or (f"{node.op} {node.target}")
