@@ -93,3 +93,38 @@ def test_every_unsupported_call_is_named_once():
                               "`y = self.norm(self.conv(x))` (norm): InstanceNorm2d is not "
                               "supported"), message
     assert "einsum" not in message  # the einsum and add downstream are not noise
+
+
+MYMODELS = '''import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding="same")
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)
+
+    def forward(self, x):
+        x = self.pool(F.relu6(self.conv(x)))
+        return x * F.hardsigmoid(x + 3.) / 6.
+'''
+
+
+def test_inspect_file_targets_and_the_current_directory(cli, tmp_path, monkeypatch):
+    """FILE.py:ATTR and module:ATTR with the current directory importable (no PYTHONPATH);
+    Python scalars, padding='same' and ceil_mode counted exactly."""
+    (tmp_path / "mymodels.py").write_text(MYMODELS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))  # restored after the test
+    for target in ("mymodels.py:Net", "mymodels:Net", f"{tmp_path}/mymodels.py:Net"):
+        code, out, err = cli("inspect", target, "--input", "9x9x3", "--format", "json")
+        assert code == 0, err
+    import json
+    doc = json.loads(out)
+    # conv 9·9·8 outputs × 27 MACs; pool ceil mode: 5×5 windows of 3×3 on 8 channels
+    assert doc["totals"]["macs"] == 9 * 9 * 8 * 27
+    assert [layer["op"] for layer in doc["layers"]] == [
+        "conv", "act", "pool", "arith", "act", "mul", "arith"]
+    code, _, err = cli("inspect", "mymodels.py:Nope")
+    assert code == 2 and "has no attribute 'Nope'" in err and len(err.splitlines()) == 1
