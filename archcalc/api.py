@@ -171,7 +171,14 @@ def explain(refs, vs, options: Options | None = None, command: str = ""):
     from .reconcile import matrix, reconcile
     from .report.document import ExplainReport
 
+    from .conventions import get
+
     vs = list(vs)
+    if "all" in vs and len(vs) > 1:
+        raise ArchcalcError("--vs all compares every convention; give it alone", field="--vs")
+    for name in vs:
+        if name != "all":
+            get(name, field="--vs")
     opts = options or Options()
     refs = [name for ref in refs for name in expand_zoo_all(ref)]
     if vs == ["all"]:
@@ -223,7 +230,8 @@ def closed_forms(refs=(), free: str | None = None, options: Options | None = Non
     with _collector_paused():
         result = forms(specs, names, opts)
     setting = (f"input {'×'.join(map(str, opts.input))}, " if opts.input else "") + \
-        f"norm {opts.norm or 'as the spec says'}, {opts.dtype or 'fp32'}, batch {opts.batch}"
+        f"norm {opts.norm or 'as the spec says'}, {opts.dtype or 'fp32'}, batch {opts.batch}" + \
+        ("" if opts.convention == "archcalc" else f", as {opts.convention} counts")
     return SymbolicReport(tuple(result), tuple(meanings(names).items()), setting, command)
 
 

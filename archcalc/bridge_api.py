@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .api import Options, _options, analyze
+from .errors import ArchcalcError
 from .bridge.check import CheckResult, cross_check
 from .bridge.modules import build_module
 
@@ -21,6 +22,11 @@ def check(ref, options: Options | None = None, **kwargs) -> CheckResult:
 
 __all__ = ["CheckResult", "Inspection", "check", "cross_check", "emit_checked", "inspect_module",
            "load_factory", "to_module"]
+
+
+# Conventions an imported model is counted under exactly (they count aten ops, as the
+# importer's referee does, not module types or Python-level calls).
+INSPECT_CONVENTIONS = ("archcalc", "fvcore", "torch")
 
 
 class Inspection(NamedTuple):
@@ -42,6 +48,10 @@ def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
     from .bridge.fx_import import network_from_module
 
     opts = _options(options, kwargs)
+    if opts.convention not in INSPECT_CONVENTIONS:
+        raise ArchcalcError(f"inspect counts under {', '.join(INSPECT_CONVENTIONS)}: "
+                            f"{opts.convention} tells modules from functional calls, which the "
+                            "import does not keep", field="--convention")
     net, method, notes = network_from_module(module, input_hwc, name)
     analysis = analyze_network(net, dtype=opts.dtype or "fp32", batch=opts.batch,
                                memory=opts.memory, spec_text=net.name,
@@ -93,12 +103,12 @@ def load_factory(target: str):
     except (ImportError, AttributeError, SyntaxError) as exc:
         raise ArchcalcError(f"cannot load {target!r}: {type(exc).__name__}: {exc}",
                             field="MODEL") from None
-    except Exception as exc:  # noqa: BLE001 - importing the user's file may raise anything
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's file may do anything
         raise ArchcalcError(f"importing {module_name!r} failed: {type(exc).__name__}: {exc}",
                             field="MODEL") from None
     try:
         model = obj if isinstance(obj, torch.nn.Module) else obj()
-    except Exception as exc:  # noqa: BLE001 - the user's factory may raise anything
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's factory may do anything
         raise ArchcalcError(f"calling {target!r} failed: {type(exc).__name__}: {exc}",
                             field="MODEL") from None
     if not isinstance(model, torch.nn.Module):
@@ -109,7 +119,9 @@ def load_factory(target: str):
 
 def emit_checked(analysis) -> str:
     """The spec text of an inspected model, written only when it reproduces the model: the
-    spec, analysed again, has the same totals, and its module checks exactly."""
+    spec, analysed again, has the same params, MACs and FLOPs, and its module checks
+    exactly.  (Its layers are blocks of their own, so its ``fused`` traffic counts each layer
+    alone.)"""
     import os
     import tempfile
 
@@ -122,7 +134,8 @@ def emit_checked(analysis) -> str:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         again = analyze(path, dtype=analysis.dtype, batch=analysis.batch)
-        if again.totals != analysis.totals:
+        counts = ("params", "macs", "flops")
+        if any(getattr(again.totals, k) != getattr(analysis.totals, k) for k in counts):
             raise ArchcalcError("the emitted spec does not reproduce the model's totals; "
                                 "not written", field="--emit-spec")
         result = cross_check(again)

@@ -205,7 +205,7 @@ def conventions(
 
     fmt = _format(format, output, "conventions")
     for name in names or ():
-        get(name)
+        get(name, field="NAME")
     show(ConventionsReport(tuple(names or ()), _command()), fmt, output)
 
 

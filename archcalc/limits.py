@@ -12,3 +12,7 @@ MAX_MULTIPLIER = 100.0  # width, depth and resolution multipliers
 MAX_REPEAT = 100_000  # ``n`` of one layer
 MAX_BLOCKS = 200_000  # blocks of a network after repeats and the depth multiplier
 MAX_TERMINAL_ROWS = 2_000  # rows of one terminal table (the file formats hold every row)
+
+# archcalc inspect runs the model once on a zero input at batch 2: at most this many elements
+# per sample (1 GiB of fp32 per sample).
+MAX_INSPECT_ELEMENTS = 1 << 28

@@ -109,10 +109,9 @@ def test_adaptive_average_pool_truncates_as_thop_does():
     assert hand("adaptive_pool(avg,out=1x3)", (1, 4, 1)) == (6, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="thop truncates the float product over the whole batch "
-                   "(calc_func.py:72), 13 at batch 2, not 2 × 6: a count not linear in the "
-                   "batch, which a per-sample rule cannot give")
 def test_adaptive_average_pool_truncation_at_batch_2():
+    """thop truncates the float product over the whole batch (calc_func.py:72): 13 at
+    batch 2, not 2 × 6, which the convention's batch rule reproduces."""
     a = archcalc.analyze("adaptive_pool(avg,out=1x3)", input=(1, 4, 1), convention="thop",
                          batch=2)
     assert thop_figures(a) == expected(a)

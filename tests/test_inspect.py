@@ -128,3 +128,32 @@ def test_inspect_file_targets_and_the_current_directory(cli, tmp_path, monkeypat
         "conv", "act", "pool", "arith", "act", "mul", "arith"]
     code, _, err = cli("inspect", "mymodels.py:Nope")
     assert code == 2 and "has no attribute 'Nope'" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("model, hwc, expect", [
+    (user_models.SubclassUnderHooks, (8, 8, 3), "conv (ClampConv): ClampConv overrides "
+                                                "Conv2d.forward"),
+    (user_models.Twice, (6, 6, 8), "(conv): a module with parameters called more than once"),
+    (user_models.Tied, (5, 16), "parameters shared between layers (tied weights)"),
+    (user_models.TinyNet, (8, 8, 5), "the model fails on a zero input of shape (5, 8, 8)"),
+])
+def test_what_cannot_be_counted_exactly_is_refused(model, hwc, expect):
+    with pytest.raises(ArchcalcError) as exc:
+        bridge_api.inspect_module(model(), hwc)
+    assert expect in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_inspect_counts_only_under_conventions_of_aten_ops():
+    a, _, _ = bridge_api.inspect_module(user_models.TinyNet(), (32, 32, 3), convention="fvcore")
+    assert a.convention == "fvcore"
+    with pytest.raises(ArchcalcError, match="thop tells modules from functional calls"):
+        bridge_api.inspect_module(user_models.TinyNet(), (32, 32, 3), convention="thop")
+
+
+def test_emit_spec_under_the_fused_policy(cli, tmp_path):
+    out_spec = tmp_path / "tiny.yaml"
+    code, _, err = cli("inspect", "tests.user_models:TinyNet", "--input", "32x32x3",
+                       "--memory", "fused", "--emit-spec", out_spec)
+    assert code == 0, err
+    assert archcalc.analyze(out_spec, memory="fused").totals.params == \
+        sum(p.numel() for p in user_models.TinyNet().parameters())

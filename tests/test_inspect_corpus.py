@@ -44,7 +44,8 @@ REFUSED = {
     "skresnet_tiny": "`x = torch.stack(x_paths, dim=1)` (layers.0.0.conv1): stack is not "
                      "supported",
     "eca_resnet_tiny": "(layer1.0.eca.conv): Conv1d is not supported",
-    "cbam_resnet_tiny": "(layer1.0.cbam.SpatialGate.compress): max is not supported",
+    "cbam_resnet_tiny": "(layer1.0.cbam.ChannelGate.mlp.1): a module with parameters called "
+                        "more than once",
     "darts_search_tiny": "darts.py:99 `return x[:, :, ::self.stride, ::self.stride].mul(0.)`",
     "res8_narrow_kws": "(conv0): conv needs a chw tensor, got tokens 48×40",
     "res15_narrow_kws": "(conv0): conv needs a chw tensor, got tokens 48×40",

@@ -118,3 +118,45 @@ class Unsupported(nn.Module):
     def forward(self, x):
         y = self.norm(self.conv(x))
         return torch.einsum("nchw->nhwc", y) + 1
+
+
+class ClampConv(nn.Conv2d):
+    """A subclass that changes what the module computes."""
+
+    def forward(self, x):
+        return super().forward(x).clamp(0, 6)
+
+
+class SubclassUnderHooks(nn.Module):
+    """fx cannot trace it; a leaf subclass with its own forward must not pass as its parent."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = ClampConv(3, 8, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x) if x.shape[-1] > 4 else x
+
+
+class Twice(nn.Module):
+    """One convolution applied twice: its parameters belong to two calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(self.conv(x))
+
+
+class Tied(nn.Module):
+    """Two linear layers sharing one weight."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(16, 16)
+        self.b = nn.Linear(16, 16)
+        self.b.weight = self.a.weight
+
+    def forward(self, x):
+        return self.b(self.a(x))

@@ -24,7 +24,8 @@ from torch import fx, nn
 from ..errors import ArchcalcError
 from ..ir import INPUT, BlockInfo, GraphBuilder, Network, Node
 from ..conventions.archcalc import ARCHCALC
-from ..ops import (ARITH, Unused, Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
+from ..limits import MAX_INSPECT_ELEMENTS
+from ..ops import (Unused, Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
                    GroupNorm, LayerNorm, LayerScale, Linear, MatMul, PatchMerge, Permute, Pool2d,
                    PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample, WindowShift)
@@ -103,6 +104,8 @@ def _bn(m: nn.BatchNorm2d):
 def _ln(m: nn.LayerNorm):
     if len(m.normalized_shape) != 1:
         raise ArchcalcError(f"layer norm over {tuple(m.normalized_shape)} is not supported")
+    if m.elementwise_affine and m.bias is None:
+        raise ArchcalcError("layer norm with a weight and no bias is not supported")
     return LayerNorm(m.normalized_shape[0], m.elementwise_affine)
 
 
@@ -113,7 +116,7 @@ def _gn(m: nn.GroupNorm):
 
 @importer(*ACT_MODULES)
 def _act(m):
-    return Activation(ACT_MODULES[type(m)])
+    return Activation(next(ACT_MODULES[c] for c in type(m).__mro__ if c in ACT_MODULES))
 
 
 @importer(nn.GELU)
@@ -154,7 +157,8 @@ def _adaptive_pool(m):
 @importer(nn.Upsample)
 def _upsample(m: nn.Upsample):
     scale = _size(m.scale_factor) if m.scale_factor is not None else None
-    if m.mode not in ("nearest", "bilinear") or scale is None or scale != int(scale) \
+    if m.mode not in ("nearest", "bilinear") or not isinstance(scale, (int, float)) \
+            or scale != int(scale) \
             or m.align_corners:
         raise ArchcalcError(f"upsampling {m.mode} by {m.scale_factor} is not supported")
     return Upsample(int(scale), m.mode)
@@ -246,14 +250,18 @@ def _identity(m):
 
 
 def module_op(m: nn.Module):
-    """The primitive op computed by leaf module ``m``; ``None`` for identity modules."""
+    """The primitive op computed by leaf module ``m``; ``None`` for identity modules.  A
+    subclass of a known module is that module only if it keeps its ``forward``."""
     for cls in type(m).__mro__:
         if cls in IMPORTERS:
+            if type(m).forward is not cls.forward:
+                raise ArchcalcError(f"{type(m).__name__} overrides {cls.__name__}.forward")
             return IMPORTERS[cls](m)
     raise ArchcalcError(f"{type(m).__name__} is not supported")
 
 
-_INTERNAL = (f"{os.sep}torch{os.sep}", os.path.dirname(os.path.abspath(__file__)))
+_INTERNAL = (os.path.dirname(os.path.abspath(torch.__file__)) + os.sep,
+             os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep)
 
 
 class _Tracer(fx.Tracer):
@@ -268,7 +276,9 @@ class _Tracer(fx.Tracer):
     def create_node(self, *args, **kwargs):
         node = super().create_node(*args, **kwargs)
         for frame in reversed(traceback.extract_stack()):
-            if not any(part in frame.filename for part in _INTERNAL):
+            if frame.name == "trace" and frame.filename.endswith("_symbolic_trace.py"):
+                break  # outside the model's forward: no user frame (a torch container)
+            if not os.path.abspath(frame.filename).startswith(_INTERNAL):
                 node.meta["user_frame"] = (os.path.basename(frame.filename), frame.lineno,
                                            (frame.line or "").strip())
                 break
@@ -456,19 +466,25 @@ class _Importer:
         elif node.op in ("output",):
             return
         elif node.op == "get_attr":
-            value = self.rec.values.get(node.name)
-            if isinstance(value, torch.Tensor) or node.name in self.rec.dims:
-                attr = self.gm
-                for part in node.target.split("."):
-                    attr = getattr(attr, part)
+            attr = self.gm
+            for part in node.target.split("."):
+                attr = getattr(attr, part)
+            if isinstance(attr, nn.Parameter):
                 self.params[node.name] = _Param(tuple(attr.shape))
+            # a buffer or a constant tensor: a value (a one-element one is a constant)
         elif node.op == "call_module":
-            op = module_op(self.gm.get_submodule(node.target))
+            module = self.gm.get_submodule(node.target)
+            op = module_op(module)
+            args = node.args or tuple(node.kwargs.values())
+            if op is not None and self.calls.get(node.target) and \
+                    any(p.numel() for p in module.parameters()):
+                raise ArchcalcError("a module with parameters called more than once (archcalc "
+                                    "counts a layer's parameters with each layer)")
             if op is None:
-                self._alias(node, node.args[0])
+                self._alias(node, args[0])
             else:
-                self._add(node, node.target, op, *node.args[:1] if not isinstance(
-                    op, (Add, Scale, MatMul, Concat, AttnValues)) else node.args)
+                self._add(node, node.target, op, *args[:1] if not isinstance(
+                    op, (Add, Scale, MatMul, Concat, AttnValues)) else args)
         elif node.op == "call_function":
             self.visit_call(node, node.target, node.args, node.kwargs)
         elif node.op == "call_method":
@@ -481,6 +497,11 @@ class _Importer:
 
     def _concrete(self, arg):
         """A node standing for a plain value (a size, a constant) as that value."""
+        if isinstance(arg, fx.Node) and arg.op == "get_attr" and arg.name not in self.params:
+            value = self.rec.values.get(arg.name)
+            if isinstance(value, torch.Tensor) and value.numel() == 1:
+                return value.item()  # a one-element buffer or constant: a number
+            return arg
         if isinstance(arg, fx.Node) and arg.name not in self.tensor and \
                 arg.name not in self.params and arg.name not in self.chunks and \
                 arg.name in self.rec.values and not isinstance(self.rec.values[arg.name],
@@ -587,9 +608,10 @@ def _with_param(imp, node, fn, x, param: _Param):
     one-element parameter as a constant."""
     dims = imp.rec.dims.get(node.name)
     size = math.prod(param.dims)
-    if size == 1 and fn in ARITH:
-        imp._add(node, imp._path(node), Arith(fn), x)
-    elif fn == "add" and dims is not None and len(dims) == 2 and param.dims[-2:] == dims:
+    if size == 1:
+        raise ArchcalcError(f"{fn} with a one-element parameter is not supported (a constant, "
+                            "or a per-channel scale, is)")
+    if fn == "add" and dims is not None and len(dims) == 2 and param.dims[-2:] == dims:
         imp._add(node, imp._path(node), PosEmbed(*dims), x)
     elif fn == "mul" and dims is not None and size == dims[0 if len(dims) == 3 else -1]:
         imp._add(node, imp._path(node), LayerScale(size), x)
@@ -747,7 +769,7 @@ def _chunk(imp, node, x, chunks, dim=0, **kwargs):
 @call(operator.getitem)
 def _getitem(imp, node, x, index):
     if isinstance(x, fx.Node) and x.name in imp.chunks:
-        imp._add(node, imp._path(node), ChannelSplit(index), imp.chunks[x.name])
+        imp._add(node, imp._path(node), ChannelSplit(index % 2), imp.chunks[x.name])
     elif imp.is_tensor(x):
         if imp.rec.dims.get(node.name) != imp.rec.dims.get(x.name):
             raise ArchcalcError(f"indexing [{_index_text(index)}] is not supported (only a "
@@ -802,13 +824,19 @@ def _hooked(module: nn.Module, x, name: str, why: str) -> Network:
              for m in leaves]
     try:
         tally = count(module, x, strict=False)
+    except ArchcalcError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's forward may raise anything
+        raise ArchcalcError(f"the model fails on a zero input of shape {tuple(x.shape[1:])} "
+                            f"(batch {BATCH}): {type(exc).__name__}: "
+                            f"{(str(exc).splitlines() or [''])[0][:300]}", field="--input") from None
     finally:
         for h in hooks:
             h.remove()
-    refusals, nodes, blocks, previous, seen, ours = [], [], {}, (INPUT, x), {}, {}
-    called = {path for path, *_ in calls}
+    refusals, nodes, blocks, previous, seen = [], [], {}, (INPUT, x), {}
+    ours = {path: [0, 0] for path, *_ in calls}  # every called leaf, identities included
     for key in set(tally.counts) | set(tally.unpriced):
-        if key not in called:
+        if key not in ours:
             ops = sorted(set(tally.ops.get(key, []) + tally.unpriced.get(key, [])))
             refusals.append(f"{key or type(module).__name__}: computes {', '.join(ops)} outside "
                             "its leaf modules, which module hooks cannot see")
@@ -817,14 +845,19 @@ def _hooked(module: nn.Module, x, name: str, why: str) -> Network:
             op = module_op(m)
         except ArchcalcError as exc:
             refusals.append(f"{path} ({type(m).__name__}): {exc.message}")
+            previous = (path, out)  # the next module is judged on its own
             continue
         if len(inputs) != 1 or not isinstance(inputs[0], torch.Tensor) or \
+                not isinstance(out, torch.Tensor) or \
                 inputs[0].data_ptr() != previous[1].data_ptr():
-            refusals.append(f"{path}: does not read the previous module's output, and hooks "
-                            "cannot see how the modules are wired")
+            refusals.append(f"{path}: does not read one tensor, the previous module's output, "
+                            "and give one tensor; hooks cannot see how the modules are wired")
+            continue
         if op is None:
             previous = (previous[0], out)
             continue
+        if seen.get(path) and any(p.numel() for p in m.parameters()):
+            refusals.append(f"{path}: a module with parameters called more than once")
         block = path.rsplit(".", 1)[0] if "." in path else path
         blocks.setdefault(block, BlockInfo(block, "torch", block))
         seen[path] = seen.get(path, 0) + 1
@@ -842,14 +875,16 @@ def _hooked(module: nn.Module, x, name: str, why: str) -> Network:
             refusals.append(f"{path}: {exc.message}")
             continue
         c = ARCHCALC.cost(op, (ins,), outs, BATCH)
-        costs = ours.setdefault(path, [0, 0])
-        costs[0] += c.macs
-        costs[1] += c.flops
+        ours[path][0] += c.macs
+        ours[path][1] += c.flops
         nodes.append(Node(node_name, block, op, (previous[0],), (ins,), outs))
         previous = (node_name, out)
     for path, (m, f) in ours.items():
-        ran = tally.counts.get(path, [0, 0])
-        if [m, f] != list(ran):
+        ran, unpriced = tally.counts.get(path, [0, 0]), tally.unpriced.get(path)
+        if unpriced:
+            refusals.append(f"{path}: torch runs {', '.join(sorted(set(unpriced)))}, which "
+                            "archcalc has no op for")
+        elif [m, f] != list(ran):
             refusals.append(f"{path}: archcalc would count {m // BATCH:,} MACs and "
                             f"{f // BATCH:,} FLOPs where torch runs {ran[0] // BATCH:,} and "
                             f"{ran[1] // BATCH:,}")
@@ -913,6 +948,10 @@ def _with_unused(module: nn.Module, net: Network) -> tuple[Network, list[str]]:
     layer (so params are ``sum(p.numel())``), and the note that names them."""
     counted = sum(ARCHCALC.per_op(n.op, n.in_shapes, n.out_shape).params for n in net.nodes)
     total = sum(p.numel() for p in module.parameters())
+    if counted > total:
+        raise ArchcalcError(f"the layers hold {counted:,} parameters where the model has "
+                            f"{total:,}: parameters shared between layers (tied weights) are "
+                            "not supported, archcalc counts them with each layer")
     if counted == total:
         return net, []
     held = {n.name.split("#")[0] for n in net.nodes}
@@ -935,7 +974,12 @@ def network_from_module(module: nn.Module, input_hwc, name: str | None = None) -
         raise ArchcalcError(f"inputs are images H×W×C or token embeddings T×D, got "
                             f"{'×'.join(map(str, input_hwc))}", field="--input")
     shape = Shape.tokens(*input_hwc) if len(input_hwc) == 2 else Shape(input_hwc[2], *input_hwc[:2])
+    if shape.numel > MAX_INSPECT_ELEMENTS:
+        raise ArchcalcError(f"an input of {shape.numel:,} elements; at most "
+                            f"{MAX_INSPECT_ELEMENTS:,} (a documented limit)", field="--input")
     module = module.eval()
+    if type(module) in IMPORTERS:  # a lone layer: fx traces a root's forward, not its call
+        module = nn.Sequential(module)
     x = torch.zeros(BATCH, *shape.torch_dims)
     name = name or type(module).__name__
     try:

@@ -33,8 +33,9 @@ def names() -> tuple[str, ...]:
     return tuple(_all())
 
 
-def get(name: str | Convention | None = None) -> Convention:
-    """The convention called ``name`` (archcalc's own for ``None``)."""
+def get(name: str | Convention | None = None, field: str = "--convention") -> Convention:
+    """The convention called ``name`` (archcalc's own for ``None``); an unknown name is an
+    error on ``field``."""
     if isinstance(name, Convention):
         return name
     if name is None or name == DEFAULT:
@@ -43,7 +44,7 @@ def get(name: str | Convention | None = None) -> Convention:
     conv = _all().get(name)
     if conv is None:
         raise ArchcalcError(f"unknown convention {str(name)[:40]!r}; expected one of "
-                            f"{', '.join(names())}", field="--convention")
+                            f"{', '.join(names())}", field=field)
     return conv
 
 

@@ -53,6 +53,14 @@ class ThopConvention(ToolConvention):
         cost = super().per_op(op, ins, out)
         return Cost(0, cost.macs, cost.flops) if _subclass_built(op, out) else cost
 
+    def cost(self, op, ins, out, batch=1) -> Cost:
+        """Per sample, times the batch; but adaptive average pooling truncates its float
+        count over the whole batch (calc_func.py:72), which is not linear in the batch."""
+        if type(op) is AdaptivePool2d and batch != 1 and _adaptive_fraction(op, ins, out):
+            n = _adaptive_avg(op, ins, out, batch)
+            return Cost(self.per_op(op, ins, out).params, n, 2 * n)
+        return super().cost(op, ins, out, batch)
+
 
 CONVENTION = THOP = ThopConvention(
     "thop", "thop profile", V,
@@ -118,12 +126,28 @@ def _adaptive_pool(op: AdaptivePool2d, ins, out):
     if op.mode != "avg" or op.mean:
         return 0
     x = ins[0]
-    if is_concrete(out.h, out.w) and out.h == out.w == 1:
-        return (x.h * x.w + 1) * out.c
-    if not is_concrete(x.h, x.w, out.h, out.w, out.c):
+    if not _adaptive_fraction(op, ins, out):
+        return (x.h // out.h * (x.w // out.w) + 1) * out.numel
+    return _adaptive_avg(op, ins, out, 1)
+
+
+def _adaptive_fraction(op, ins, out) -> bool:
+    """Whether thop's kernel ratio (Hin/Hout)·(Win/Wout) is not a whole number."""
+    x = ins[0]
+    if op.mode != "avg" or op.mean:
+        return False
+    if not is_concrete(x.h, x.w, out.h, out.w):
+        if is_concrete(out.h, out.w) and out.h == out.w == 1:
+            return False
         raise ArchcalcError("thop's adaptive average pooling to more than one cell needs "
                             "concrete sizes")
-    return int(((x.h / out.h) * (x.w / out.w) + 1) * out.numel)
+    return (x.h * x.w) % (out.h * out.w) != 0
+
+
+def _adaptive_avg(op, ins, out, batch) -> int:
+    """thop's float64 count of ``batch`` samples, truncated once."""
+    x = ins[0]
+    return int(((x.h / out.h) * (x.w / out.w) + 1) * (batch * out.numel))
 
 
 @THOP.rule(Upsample, source=f"{V} {HOOKS}:125 count_upsample ({CALC}:75 calculate_upsample), "

@@ -57,7 +57,7 @@ def rows(doc, render=plain) -> list[dict]:
 def text(doc) -> str:
     """The terminal form."""
     setting = f" ({doc.setting})" if doc.setting else ""
-    lines = [f"Closed forms from archcalc's own cost rules{setting}:",
+    lines = [f"Closed forms from the cost rules themselves{setting}:",
              "  " + "; ".join(f"{s} = {m}" for s, m in doc.symbols), ""]
     for row in rows(doc):
         lines.append(f"{row['name']}:")
