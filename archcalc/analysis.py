@@ -124,6 +124,7 @@ class Analysis:
     spec_text: str = ""
     description: str = ""
     convention: str = "archcalc"
+    hardware: object = None  # a hardware Profile: roofline latency per layer and in total
 
     @cached_property
     def records(self) -> tuple[LayerRecord, ...]:
@@ -154,6 +155,22 @@ class Analysis:
         """Rolled up by op category (``conv 1x1``, ``conv dw 3x3``, ``fully connected`` ...)."""
         return self._rollup(lambda r: r.category)
 
+    @cached_property
+    def roofline(self):
+        """Roofline times on ``hardware`` (``None`` without a profile)."""
+        if self.hardware is None:
+            return None
+        from .roofline import roofline
+
+        return roofline(self.records, self.hardware.peak(self.dtype), self.hardware.bandwidth)
+
+    def _timed(self, i: int) -> dict:
+        if self.roofline is None:
+            return {}
+        t = self.roofline.layers[i]
+        return {"latency_s": t.latency_s, "bound": t.bound,
+                "attainable_flops": t.attainable_flops}
+
     def _shares(self, params, macs) -> dict:
         t = self.totals
         return {"params_share": _ratio(params, t.params), "macs_share": _ratio(macs, t.macs)}
@@ -166,7 +183,8 @@ class Analysis:
                  "bytes_written": r.bytes_written, "bytes": r.bytes,
                  "arithmetic_intensity": r.arithmetic_intensity,
                  **self._shares(r.params, r.macs),
-                 "live_activation_bytes": r.live_activation_bytes} for r in self.records]
+                 "live_activation_bytes": r.live_activation_bytes, **self._timed(i)}
+                for i, r in enumerate(self.records)]
 
     def rollup_rows(self, by: str) -> list[dict]:
         """Per block (``block`` and its ``spec`` text) or per op ``category``, with shares (0..1)."""
@@ -189,7 +207,14 @@ class Analysis:
         t = self.totals
         return {**t.as_dict(), "layers": len(self.records), "bytes": t.bytes,
                 "arithmetic_intensity": t.arithmetic_intensity, "params_share": 1.0,
-                "macs_share": 1.0}
+                "macs_share": 1.0, **self.latency()}
+
+    def latency(self) -> dict:
+        """``latency_s`` and ``memory_bound_share`` on ``hardware`` (empty without one)."""
+        if self.roofline is None:
+            return {}
+        return {"latency_s": self.roofline.latency_s,
+                "memory_bound_share": self.roofline.memory_bound_share}
 
     def to_frame(self, by: str = "layer"):
         """The rows of one grouping as a pandas DataFrame (pandas imported here, lazily)."""
@@ -218,8 +243,11 @@ class Comparison:
 
     def summary_rows(self) -> list[dict]:
         """One row per candidate: totals, bytes, intensity and ``<field>_ratio`` columns."""
+        base = self.baseline.latency().get("latency_s")
         return [{"name": a.name, "input": a.network.input_shape, **a.totals.as_dict(),
                  "bytes": a.totals.bytes, "arithmetic_intensity": a.totals.arithmetic_intensity,
+                 **a.latency(), **({"latency_s_ratio": _ratio(a.latency()["latency_s"], base)}
+                                   if base is not None else {}),
                  **{f"{k}_ratio": v for k, v in r.items()}}
                 for a, r in zip(self.analyses, self.ratios())]
 
@@ -232,7 +260,8 @@ class Comparison:
 
 def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
                     memory: str = "unfused", spec_text: str = "",
-                    description: str = "", convention: str = "archcalc") -> Analysis:
+                    description: str = "", convention: str = "archcalc",
+                    hardware=None) -> Analysis:
     """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy and
     a counting convention (validated by :class:`archcalc.Options`).  Weights are read once
     per op; a training-only op keeps its parameters and costs nothing else."""
@@ -246,8 +275,10 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
         columns = {k: tuple(v) for k, v in _costed(net, width, memory, batch, profile, rules,
                                                    list).items()}
     peak, at = peak_activations(net, profile, batch)
+    if hardware is not None:
+        hardware.peak(dtype)  # a profile without this dtype's peak is an error, before work
     return Analysis(net.name, net, MappingProxyType(columns), dtype, batch, memory,
-                    width * peak, at, spec_text, description, rules.name)
+                    width * peak, at, spec_text, description, rules.name, hardware)
 
 
 def _costed(net: Network, width: int, memory: str, batch, profile: list, rules,

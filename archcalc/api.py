@@ -51,6 +51,7 @@ class Options:
     fold_bn: bool = False
     replace: tuple[tuple[str, str], ...] = ()
     convention: str = "archcalc"
+    hardware: str | None = None
 
     def __post_init__(self):
         """Every field checked, with the CLI option's name, as the spec loader checks files;
@@ -84,6 +85,12 @@ class Options:
         if self.convention != "archcalc":
             from .conventions import get
             get(self.convention)
+        if self.hardware is not None:
+            from .hardware import get as get_hardware
+            if not isinstance(self.hardware, str):
+                raise ArchcalcError("expected a hardware name or profile file",
+                                    field="--hardware")
+            get_hardware(self.hardware)
         if not isinstance(self.fold_bn, bool):
             raise ArchcalcError(f"expected true or false, got {self.fold_bn!r}", field="--fold-bn")
         if not (isinstance(self.replace, tuple) and all(
@@ -158,7 +165,7 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
         net = build(spec, fold_bn=opts.fold_bn)
         return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
                                memory=opts.memory, convention=opts.convention,
-                               description=spec.description,
+                               hardware=_hardware(opts), description=spec.description,
                                spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
 
 
@@ -193,6 +200,15 @@ def explain(refs, vs, options: Options | None = None, command: str = ""):
         pair = [analyze(ref, replace(opts, convention=name)) for name in (source, target)]
         out.append(reconcile(*pair))
     return ExplainReport(tuple(out), command)
+
+
+def _hardware(opts: Options):
+    """The hardware profile the options name, or ``None``."""
+    if opts.hardware is None:
+        return None
+    from .hardware import get
+
+    return get(opts.hardware)
 
 
 def _candidates(refs, opts: Options) -> tuple[list, Options, str]:

@@ -50,20 +50,24 @@ ConventionOpt = Annotated[str, typer.Option(
     "--convention", help="Count as a tool counts: archcalc (default), fvcore, ptflops, "
                          "ptflops_aten, thop, torchinfo, torchprofile or torch "
                          "(FlopCounterMode); see archcalc conventions.", metavar="NAME")]
+HardwareOpt = Annotated[Optional[str], typer.Option(
+    "--hardware", help="Roofline latency on a hardware profile: a100, h100, rtx4090, "
+                       "cortex-a76, rpi4, or a profile file (.yaml); see archcalc hardware.",
+    metavar="NAME|FILE")]
 PlotlyOpt = Annotated[str, typer.Option(
     "--plotly-js", help="HTML: 'embed' plotly.js (default), or a file name beside the report "
                         "to share one copy between reports.")]
 
 
 def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace,
-             depth=None, width_rule=None, convention="archcalc"):
+             depth=None, width_rule=None, convention="archcalc", hardware=None):
     from .api import Options
     from .spec.load import parse_input, parse_replace
 
     return Options(input=parse_input(input) if input else None, width=width,
                    resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
                    memory=memory, fold_bn=fold_bn, depth=depth, width_rule=width_rule,
-                   convention=convention, replace=tuple(parse_replace(r) for r in replace or ()))
+                   convention=convention, hardware=hardware, replace=tuple(parse_replace(r) for r in replace or ()))
 
 
 def _command() -> str:
@@ -135,12 +139,13 @@ def compare(
                        "parameters; in, res, h, w for the input).", metavar="NAMES")] = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
+    hardware: HardwareOpt = None,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     from . import api
 
     options = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
-                       replace, depth_mult, width_rule, convention)
+                       replace, depth_mult, width_rule, convention, hardware)
     if symbolic or free:
         fmt = _format(format, output, "symbolic")
         show(api.closed_forms(candidates or (), free, options, _command()), fmt, output)
@@ -158,7 +163,7 @@ def report(
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
     depth_mult: DepthOpt = None, width_rule: WidthRuleOpt = None,
-    convention: ConventionOpt = "archcalc",
+    convention: ConventionOpt = "archcalc", hardware: HardwareOpt = None,
 ):
     """A review report of the candidates: HTML with charts (the default, also for an -o name
     without a known suffix) or an XLSX workbook (-o FILE.xlsx)."""
@@ -167,7 +172,8 @@ def report(
     fmt = _format(format, output, fallback="html")
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace,
-                                                    depth_mult, width_rule, convention))
+                                                    depth_mult, width_rule, convention,
+                                                    hardware))
     show(_report(result, By.layer, False, "archcalc report"), fmt, output, plotly_js)
 
 
@@ -180,6 +186,7 @@ def analyze(
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
+    hardware: HardwareOpt = None,
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
@@ -187,9 +194,25 @@ def analyze(
     fmt = _format(format, output)
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
                                         memory, fold_bn, replace, depth_mult, width_rule,
-                                        convention))
+                                        convention, hardware))
     show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), fmt, output,
          plotly_js)
+
+
+@app.command(name="hardware")
+def hardware_cmd(
+    names: Annotated[Optional[list[str]], typer.Argument(
+        help="Profiles (names or files) to show; none: every shipped one.")] = None,
+    format: FormatOpt = None, output: OutOpt = None,
+):
+    """The hardware profiles for --hardware: peak FLOP/s per dtype, DRAM bandwidth, the ridge
+    point, and the datasheets each figure comes from."""
+    from .hardware import get, names as shipped
+    from .report.document import HardwareReport
+
+    fmt = _format(format, output, "hardware")
+    profiles = tuple(get(n) for n in (names or shipped()))
+    show(HardwareReport(profiles, _command()), fmt, output)
 
 
 @app.command()

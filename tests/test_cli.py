@@ -124,6 +124,7 @@ HEAVY = ("torch", "fvcore", "pandas", "sympy", "plotly", "numpy", "openpyxl")
 
 
 @pytest.mark.parametrize("argv", [["compare"], ["compare", "--convention", "fvcore"],
+                                  ["compare", "--hardware", "a100"],
                                   ["explain", "zoo:mobilenet_v2", "--vs", "all"]])
 def test_compare_imports_no_heavy_modules(argv):
     code = (f"import os, runpy, sys\nsys.argv = ['archcalc', *{argv!r}]\n"

@@ -152,6 +152,34 @@ class ExplainReport:
 
 
 @dataclass(frozen=True)
+class HardwareReport:
+    """Hardware profiles: peaks, bandwidth, ridge points and sources."""
+
+    profiles: tuple
+    command: str = ""
+    kind = "hardware"
+
+    def rows(self) -> list[dict]:
+        return [{"hardware": p.name, "title": p.title, "kind": p.kind,
+                 **{f"peak_{d}": v for d, v in p.peak_flops}, "bandwidth": p.bandwidth,
+                 **{f"ridge_{d}": v for d, v in p.ridge.items()},
+                 "sources": " | ".join(p.sources)} for p in self.profiles]
+
+    def sections(self) -> list[Section]:
+        from ..hardware import DTYPES
+
+        text = lambda key, header, wrap=True: C.Column(key, header, "text", wrap=wrap)  # noqa: E731
+        cols = (text("hardware", "hardware", False), text("title", "title"),
+                *(C.Column(f"peak_{d}", f"{d} FLOP/s", "rate") for d in DTYPES),
+                C.Column("bandwidth", "bytes/s", "rate"),
+                C.Column("ridge_fp32", "fp32 ridge FLOP/B", "intensity"),
+                C.Column("sources", "sources", "text", drop=1, wrap=True))
+        return [Section("archcalc hardware", cols, self.rows(),
+                        "theoretical peaks from the vendors' documents; ridge = peak / "
+                        "bandwidth, the intensity where a layer turns compute-bound")]
+
+
+@dataclass(frozen=True)
 class ConventionsReport:
     """The conventions: all of them side by side, or the rules of the ones ``named``."""
 
@@ -239,14 +267,24 @@ def analysis_section(a: Analysis, by: str) -> Section:
     """One analysis grouped ``by`` layer, block or op, ending with the network totals."""
     t = a.totals
     caption = (f"{a.dtype} · batch {a.batch} · {a.memory} · peak activations "
-               f"{C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}")
+               f"{C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}" + _on_hardware(a))
     if by == "layer":
-        return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}", C.LAYER,
-                       _layer_rows_with_blocks(a), caption)
+        timed = (C.col("latency_s"), C.col("bound")) if a.hardware is not None else ()
+        return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}",
+                       C.LAYER + timed, _layer_rows_with_blocks(a), caption)
     key = "block" if by == "block" else "category"
     rows = [{**r, "row": "group"} for r in a.rollup_rows(by)]
     rows.append({**a.total_row(), key: "total", "row": "total"})
     return Section(f"{a.name} by {by}", C.rollup_key(by) + C.ROLLUP, rows, caption)
+
+
+def _on_hardware(a: Analysis) -> str:
+    """The roofline caption: predicted latency on the profile, and how much is memory-bound."""
+    if a.hardware is None:
+        return ""
+    t = a.latency()
+    return (f" · roofline on {a.hardware.title}: {C.fmt(t['latency_s'], 'seconds')} predicted, "
+            f"{C.fmt(t['memory_bound_share'], 'share')} of it memory-bound")
 
 
 def summary_section(report: Report) -> Section:
@@ -257,8 +295,11 @@ def summary_section(report: Report) -> Section:
     caption = "\n".join(([report.comparison.note] if report.comparison.note else [])
                         + [report.context()])
     inputs = () if report.one_input else (C.col("input"),)
-    return Section(report.title, (C.col("candidate"),) + inputs + C.with_ratio(C.SUMMARY), rows,
-                   caption)
+    timed = ((C.col("latency_s"), C.col("memory_bound_share"))
+             if report.comparison.baseline.hardware is not None else ())
+    return Section(report.title, (C.col("candidate"),) + inputs
+                   + C.with_ratio(C.SUMMARY + timed[:1]) + timed[1:], rows,
+                   caption + _on_hardware(report.comparison.baseline).replace(" · ", "\n", 1))
 
 
 def sections(report: Report) -> list[Section]:

@@ -23,7 +23,8 @@ def _rows(rows) -> list[dict]:
 def analysis_doc(a: Analysis, by: str = "layer") -> dict:
     doc = {"name": a.name, "spec": a.spec_text, "input": hwc(a.network.input_shape),
            "output": hwc(a.network.output_shape), "dtype": a.dtype, "batch": a.batch,
-           "memory": a.memory, "totals": a.totals.as_dict(),
+           "memory": a.memory, "totals": {**a.totals.as_dict(), **a.latency()},
+           **({"hardware": a.hardware.as_dict()} if a.hardware is not None else {}),
            "arithmetic_intensity": a.totals.arithmetic_intensity, "peak_at": a.peak_at,
            "blocks": [{"name": b.name, "kind": b.kind, "spec": b.text} for b in a.network.blocks],
            "layers": _rows(a.layer_rows())}
@@ -85,6 +86,12 @@ def present_symbolic(doc, view) -> str:
                                   "latex": {k: v for k, v in x.items()
                                             if k not in ("name", "error", "assumptions")}}
                                  for t, x in zip(texts, tex)],
+                  "archcalc": __version__, "command": doc.command})
+
+
+def present_hardware(doc, view) -> str:
+    """Every profile as data: peaks per dtype, bandwidth, ridge points, sources."""
+    return _dump({"hardware": [{**p.as_dict(), "ridge": p.ridge} for p in doc.profiles],
                   "archcalc": __version__, "command": doc.command})
 
 

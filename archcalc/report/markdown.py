@@ -73,6 +73,10 @@ def present_symbolic(doc, view) -> str:
     return "\n".join(lines)
 
 
+def present_hardware(doc, view) -> str:
+    return "\n".join(table(s) for s in doc.sections())
+
+
 def present_conventions(doc, view) -> str:
     return "\n".join(table(s) for s in doc.sections())
 

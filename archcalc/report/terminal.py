@@ -126,6 +126,10 @@ def present_symbolic(doc, view) -> str:
     return text(doc) + "\n"
 
 
+def present_hardware(doc, view) -> str:
+    return render(doc.sections(), view)
+
+
 def present_conventions(doc, view) -> str:
     return render(doc.sections(), view)
 

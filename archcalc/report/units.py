@@ -2,7 +2,8 @@
 
 Units: ``count`` (params, MACs, FLOPs), ``bytes`` (binary prefixes), ``ratio`` (``0.529×``),
 ``share`` (``94.9%``), ``intensity`` (FLOP/byte), ``int`` (a plain count such as layers),
-``number`` (a swept parameter: ``1,024`` or ``0.35``), ``delta`` (a tool's count minus
+``number`` (a swept parameter: ``1,024`` or ``0.35``), ``seconds`` (``96.0 µs``), ``rate``
+(per second, up to ``T``), ``delta`` (a tool's count minus
 archcalc's: ``=`` or ``+1,024``), ``ok`` (✓/✗), ``shape`` and ``text``.  ``exact`` shows counts and bytes as integers with thousands
 separators instead of scaled; ``None`` (an undefined ratio or intensity) shows as ``–``.
 """
@@ -14,6 +15,7 @@ import math
 _SCALES = {
     "count": ((10**9, "G"), (10**6, "M"), (10**3, "K"), (1, "")),
     "bytes": ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B")),
+    "rate": ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"), (1, "")),
 }
 MISSING = "–"
 
@@ -38,8 +40,16 @@ def _scaled(value, unit: str) -> str:
             return f"{value / size:.2f} {suffix}"
 
 
+def _seconds(value: float) -> str:
+    """``9.6e-05`` -> ``96.0 µs``: three significant digits in s, ms, µs or ns."""
+    for size, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
+        if abs(value) >= size or size == 1e-9:
+            return f"{_significant(value / size)} {suffix}"
+
+
 _FORMATTERS = {
     "text": str,
+    "seconds": _seconds,
     "shape": str,
     "ratio": lambda v: _significant(v) + "×",
     "share": lambda v: f"{100 * v:.1f}%",
@@ -50,6 +60,7 @@ _FORMATTERS = {
     "number": lambda v: f"{v:,}" if isinstance(v, int) else f"{v:g}",
     "count": lambda v: _scaled(v, "count"),
     "bytes": lambda v: _scaled(v, "bytes"),
+    "rate": lambda v: _scaled(v, "rate"),
 }
 _EXACT = ("count", "bytes")
 
