@@ -95,3 +95,13 @@ def test_profile_errors_are_one_line(cli, tmp_path):
     code, _, err = cli("analyze", "conv(out=8)", "--input", "8x8x3", "--hardware", "rpi4",
                        "--dtype", "int8")
     assert code == 2 and "hardware rpi4 has no int8 peak" in err
+
+
+def test_html_report_draws_the_roofline_with_hardware(tmp_path, cli):
+    with_hw, without = tmp_path / "hw.html", tmp_path / "plain.html"
+    assert cli("report", "zoo:mobilenet_v2", "--hardware", "a100", "-o", with_hw)[0] == 0
+    assert cli("report", "zoo:mobilenet_v2", "-o", without)[0] == 0
+    page = with_hw.read_text(encoding="utf-8")
+    assert "id=roofline>" in page and '"fig-roofline"' in page
+    assert "NVIDIA A100 80GB SXM roof" in page
+    assert "id=roofline>" not in without.read_text(encoding="utf-8")

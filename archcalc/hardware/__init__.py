@@ -42,6 +42,10 @@ class Profile:
                                 f"{', '.join(peaks)})", field="--dtype")
         return peaks[dtype]
 
+    def roof(self, dtype: str, intensity: float) -> float:
+        """Attainable FLOP/s at ``intensity`` FLOP/byte: ``min(peak, intensity × bandwidth)``."""
+        return min(self.peak(dtype), intensity * self.bandwidth)
+
     @property
     def ridge(self) -> dict[str, float]:
         """Arithmetic intensity (FLOP/byte) where each dtype's roof turns from memory- to

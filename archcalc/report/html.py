@@ -313,12 +313,46 @@ def activation_figure(report: Report) -> dict:
     return _figure_json(fig, "fig-activations", 440)
 
 
+def roofline_figure(a: Analysis, colors: dict) -> dict:
+    """The roofline of ``a``'s hardware: one point per layer (arithmetic intensity, FLOP/s it
+    attains), coloured by op kind, under the memory and compute roofs (log-log)."""
+    import plotly.graph_objects as go
+
+    hw, fig = a.hardware, go.Figure()
+    rows = [r for r in a.layer_rows() if r["flops"] and r["bytes"]]
+    xs = [r["arithmetic_intensity"] for r in rows]
+    lo, hi = min(xs + [hw.ridge[a.dtype]]) / 2, max(xs + [hw.ridge[a.dtype]]) * 2
+    roof = [lo, hw.ridge[a.dtype], hi]
+    fig.add_trace(go.Scatter(x=roof, y=[hw.roof(a.dtype, x) for x in roof], mode="lines",
+                             line={"color": "#333", "width": 2}, name=f"{hw.title} roof",
+                             hoverinfo="skip"))
+    for category in dict.fromkeys(r["category"] for r in rows):
+        group = [r for r in rows if r["category"] == category]
+        fig.add_trace(go.Scatter(
+            x=[r["arithmetic_intensity"] for r in group],
+            y=[r["attainable_flops"] for r in group], mode="markers", name=_label(category),
+            marker={"size": 8, "color": colors.get(category), "line": {"width": 0.5,
+                                                                       "color": "#333"}},
+            customdata=[f"<b>{_label(r['name'])}</b> ({_label(category)})<br>"
+                        f"{r['arithmetic_intensity']:.2f} FLOP/B, {r['bound']}-bound<br>"
+                        f"{fmt(r['latency_s'], 'seconds')}" for r in group],
+            hovertemplate="%{customdata}<extra></extra>"))
+    fig.update_layout(**_base_layout(f"{_label(a.name)} on {hw.title} ({a.dtype})"),
+                      xaxis={"type": "log", "title": "arithmetic intensity (FLOP/byte)"},
+                      yaxis={"type": "log", "title": "attainable FLOP/s"})
+    fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.02,
+                              "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"})
+    return _figure_json(fig, "fig-roofline", 600)
+
+
 def figures(report: Report) -> list[dict]:
     colors = _category_colors(report.analyses)
     out = [totals_figure(report), op_kind_figure(report, colors)]
     out += [block_figure(a, i, colors) for i, a in enumerate(report.analyses)
             if len(a.network.blocks) > 1]
     out.append(activation_figure(report))
+    if report.comparison.baseline.hardware is not None:
+        out.append(roofline_figure(report.comparison.baseline, colors))
     return out
 
 
@@ -599,6 +633,10 @@ def present_report(report: Report, view) -> str:
         "activations live while each op runs (its inputs, its output and tensors held for a "
         f"later add or concat), in execution order.</p>{_plot(by_id['fig-activations'])}"
         "</section>",
+        ("<section id=roofline><h2>Roofline</h2><p class=caption>Each layer of the first "
+         "candidate at its arithmetic intensity and the FLOP/s it can attain, min(peak, "
+         "intensity × bandwidth); left of the ridge a layer is memory-bound.</p>"
+         f"{_plot(by_id['fig-roofline'])}</section>") if "fig-roofline" in by_id else "",
         f"<section id=closed-forms><h2>Closed forms</h2>{closed_forms_html(report)}</section>",
         f"<section id=layers><h2>Per-candidate tables</h2>{_candidate_details(report)}</section>",
     ]
