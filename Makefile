@@ -56,6 +56,7 @@ reports: $(VENV)/.full browser
 	$(VENV)/bin/archcalc report -o reports/seed.xlsx
 	$(VENV)/bin/archcalc report zoo:mobilenet_v1 zoo:mobilenet_v2 zoo:mobilenet_v3_large -o reports/mobilenets.html --plotly-js plotly.min.js
 	$(VENV)/bin/archcalc report zoo:mobilenet_v1 zoo:mobilenet_v2 zoo:mobilenet_v3_large -o reports/mobilenets.xlsx
+	$(VENV)/bin/archcalc report zoo:mobilenet_v2 zoo:mobilenet_v1 --hardware a100 --dtype fp16 -o reports/roofline_a100.html --plotly-js plotly.min.js
 	$(VENV)/bin/archcalc compare -f markdown -o reports/compare_default.md
 	$(VENV)/bin/archcalc compare zoo:mobilenet_v1 zoo:mobilenet_v2 zoo:mobilenet_v3_large zoo:resnet50 -f markdown -o reports/compare_networks.md
 	$(VENV)/bin/archcalc zoo -f markdown -o reports/zoo.md
