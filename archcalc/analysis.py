@@ -18,6 +18,8 @@ from types import MappingProxyType
 from .conventions import get as get_convention
 from .cost import Cost
 from .cost.memory import live_profile, peak_activations, traffic
+from .cost.training import every_node_runs, training_costs
+from .errors import ArchcalcError
 from .ir import Network
 from .ops import Shape
 from .spec.model import DTYPE_BYTES
@@ -125,6 +127,7 @@ class Analysis:
     description: str = ""
     convention: str = "archcalc"
     hardware: object = None  # a hardware Profile: roofline latency per layer and in total
+    training: object = None  # a TrainingCost (--mode train): backward pass, saved tensors, memory
 
     @cached_property
     def records(self) -> tuple[LayerRecord, ...]:
@@ -183,8 +186,18 @@ class Analysis:
                  "bytes_written": r.bytes_written, "bytes": r.bytes,
                  "arithmetic_intensity": r.arithmetic_intensity,
                  **self._shares(r.params, r.macs),
-                 "live_activation_bytes": r.live_activation_bytes, **self._timed(i)}
+                 "live_activation_bytes": r.live_activation_bytes, **self._timed(i),
+                 **self._trained(i)}
                 for i, r in enumerate(self.records)]
+
+    def _trained(self, i: int) -> dict:
+        if self.training is None:
+            return {}
+        return {k: v[i] for k, v in self.training.columns.items()}
+
+    def training_totals(self) -> dict:
+        """The training step's totals (``--mode train``; empty at inference)."""
+        return {} if self.training is None else dict(self.training.totals)
 
     def rollup_rows(self, by: str) -> list[dict]:
         """Per block (``block`` and its ``spec`` text) or per op ``category``, with shares (0..1)."""
@@ -207,7 +220,7 @@ class Analysis:
         t = self.totals
         return {**t.as_dict(), "layers": len(self.records), "bytes": t.bytes,
                 "arithmetic_intensity": t.arithmetic_intensity, "params_share": 1.0,
-                "macs_share": 1.0, **self.latency()}
+                "macs_share": 1.0, **self.latency(), **self.training_totals()}
 
     def latency(self) -> dict:
         """``latency_s`` and ``memory_bound_share`` on ``hardware`` (empty without one)."""
@@ -244,7 +257,10 @@ class Comparison:
     def summary_rows(self) -> list[dict]:
         """One row per candidate: totals, bytes, intensity and ``<field>_ratio`` columns."""
         base = self.baseline.latency().get("latency_s")
+        trained = self.baseline.training_totals()
         return [{"name": a.name, "input": a.network.input_shape, **a.totals.as_dict(),
+                 **a.training_totals(), **{f"{k}_ratio": _ratio(v, trained.get(k))
+                                           for k, v in a.training_totals().items()},
                  "bytes": a.totals.bytes, "arithmetic_intensity": a.totals.arithmetic_intensity,
                  **a.latency(), **({"latency_s_ratio": _ratio(a.latency()["latency_s"], base)}
                                    if base is not None else {}),
@@ -261,13 +277,17 @@ class Comparison:
 def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
                     memory: str = "unfused", spec_text: str = "",
                     description: str = "", convention: str = "archcalc",
-                    hardware=None) -> Analysis:
+                    hardware=None, training=None) -> Analysis:
     """Cost every op of ``net`` for ``batch`` samples in ``dtype`` under a traffic policy and
     a counting convention (validated by :class:`archcalc.Options`).  Weights are read once
-    per op; a training-only op keeps its parameters and costs nothing else."""
+    per op; a training-only op keeps its parameters and costs nothing else.  ``training`` (a
+    :class:`~archcalc.cost.training.Training`): a training step instead, every layer running,
+    with its backward pass, saved tensors and memory."""
     width = DTYPE_BYTES[dtype]
-    profile = live_profile(net, batch)
     rules = get_convention(convention)
+    if training is not None:
+        net, rules = every_node_runs(net), _training_rules(rules, dtype)
+    profile = live_profile(net, batch)
     try:  # 8 bytes a number, not a Python int's 36: a million-op network stays small
         columns = _costed(net, width, memory, batch, profile, rules, lambda: array("q"))
         columns = {k: memoryview(v).toreadonly() for k, v in columns.items()}
@@ -277,8 +297,25 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
     peak, at = peak_activations(net, profile, batch)
     if hardware is not None:
         hardware.peak(dtype)  # a profile without this dtype's peak is an error, before work
+    trained = None if training is None else training_costs(net, rules, batch, width, columns,
+                                                            training)
     return Analysis(net.name, net, MappingProxyType(columns), dtype, batch, memory,
-                    width * peak, at, spec_text, description, rules.name, hardware)
+                    width * peak, at, spec_text, description, rules.name, hardware, trained)
+
+
+def _training_rules(rules, dtype: str):
+    """``rules`` in training (their training forward rules in place); a convention without
+    backward rules, or int8, is an error."""
+    if not rules.trains:
+        from .conventions import get, names
+
+        trains = ", ".join(n for n in names() if get(n).trains)
+        raise ArchcalcError(f"convention {rules.name} counts the forward pass only ({rules.tool} "
+                            f"counts no backward); --mode train counts under {trains}",
+                            field="--mode")
+    if DTYPE_BYTES[dtype] < 2:
+        raise ArchcalcError("training is counted in fp32, fp16 or bf16, not int8", field="--dtype")
+    return rules.in_training()
 
 
 def _costed(net: Network, width: int, memory: str, batch, profile: list, rules,

@@ -12,6 +12,7 @@ from .analysis import Analysis, Comparison, analyze_network
 from .blocks import ACT_CHOICES, NORMS
 from .build import build
 from .cost.memory import POLICIES
+from .cost.training import MODES, Training
 from .errors import ArchcalcError
 from .limits import MAX_INT, MAX_MULTIPLIER
 from .spec import Spec, load_spec
@@ -35,7 +36,9 @@ class Options:
     (ρ = R/224 for the zoo); ``width`` the width multiplier α; ``depth`` the depth multiplier
     (stage repeats ``ceil(n·d)``); ``width_rule`` how α scales channels (``scale``:
     torchvision's, ``tfslim``: the MobileNetV3 paper's); ``memory`` ``unfused`` or ``fused``; ``replace``
-    pairs of block kinds to swap, e.g. ``(("dwsep", "conv"),)``.
+    pairs of block kinds to swap, e.g. ``(("dwsep", "conv"),)``; ``mode`` ``infer`` or ``train``
+    (a training step: backward pass, saved activations, step memory with ``optimizer`` ``sgd``,
+    ``momentum``, ``adam`` or ``adamw`` and activation ``checkpoint`` ``none`` or ``blocks``).
     """
 
     input: tuple[int, ...] | None = None
@@ -52,17 +55,21 @@ class Options:
     replace: tuple[tuple[str, str], ...] = ()
     convention: str = "archcalc"
     hardware: str | None = None
+    mode: str = "infer"
+    optimizer: str = "adamw"
+    checkpoint: str = "none"
 
     def __post_init__(self):
         """Every field checked, with the CLI option's name, as the spec loader checks files;
         ``None`` for a field the spec cannot set (batch, memory, fold_bn, replace) is its
         default."""
         for key, default in (("batch", 1), ("memory", "unfused"), ("fold_bn", False),
-                             ("replace", ()), ("convention", "archcalc")):
+                             ("replace", ()), ("convention", "archcalc"), ("mode", "infer"),
+                             ("optimizer", "adamw"), ("checkpoint", "none")):
             if getattr(self, key) is None:
                 object.__setattr__(self, key, default)
         choices = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES),
-                   "memory": POLICIES, "width_rule": WIDTH_RULES}
+                   "memory": POLICIES, "width_rule": WIDTH_RULES, "mode": MODES}
         for key, allowed in choices.items():
             value = getattr(self, key)
             if value is not None and (not isinstance(value, str) or value not in allowed):
@@ -85,6 +92,7 @@ class Options:
         if self.convention != "archcalc":
             from .conventions import get
             get(self.convention)
+        Training(self.optimizer, self.checkpoint)  # checked in every mode
         if self.hardware is not None:
             from .hardware import get as get_hardware
             if not isinstance(self.hardware, str):
@@ -98,6 +106,11 @@ class Options:
                 for p in self.replace)):
             raise ArchcalcError("expected pairs of block kinds, e.g. ((\"dwsep\", \"conv\"),)",
                                 field="--replace")
+
+    @property
+    def training(self) -> Training | None:
+        """The training step to count (``mode`` ``train``), or ``None`` at inference."""
+        return Training(self.optimizer, self.checkpoint) if self.mode == "train" else None
 
     def apply(self, spec: Spec) -> Spec:
         """The spec with these options applied."""
@@ -166,6 +179,7 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
         return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
                                memory=opts.memory, convention=opts.convention,
                                hardware=_hardware(opts), description=spec.description,
+                               training=opts.training,
                                spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
 
 

@@ -720,6 +720,18 @@ class Identity:
         return self.what
 
 
+@dataclass(frozen=True, slots=True)
+class GradientSum:
+    """Not a layer: in the backward pass, the sum of the gradients a tensor read by
+    ``readers`` layers receives (autograd adds them before the tensor's producer runs its
+    backward).  Costed only by the conventions' backward rules."""
+
+    kind = "grad_sum"
+
+    readers: object
+    category = "gradient sum"
+
+
 OPS = (Conv2d, ConvTranspose2d, BatchNorm2d, LayerNorm, GroupNorm, Activation, Softmax, Linear,
        MatMul, AttnScores, AttnValues, WindowShift, Pool2d, AdaptivePool2d, Upsample, Add, Scale,
        Arith, Unused, LayerScale, Concat, ChannelSplit, ChannelShuffle, Permute, PatchMerge, ClassToken,

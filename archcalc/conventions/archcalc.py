@@ -7,6 +7,12 @@
   ``QKᵀ`` and ``AV`` (one head-dim dot product per score).
 * FLOPs: ``2·MACs`` plus elementwise work, each rule's docstring saying how much.  Data
   movement and identities cost 0.
+* Backward pass (``--mode train``): a matrix product's input gradient and weight gradient
+  each cost the forward's MACs (the input gradient only where the input needs one: not for
+  a layer that reads only the network input); elementwise, norm and pooling backward work
+  per element as each backward rule's docstring says; reductions (bias and weight
+  gradients, batch sums) cost 1 add per value summed.  In training, batch norm computes its
+  batch statistics, so its forward is counted as layer norm's.
 
 Each rule's ``label`` and ``detail`` (params, MACs) and docstring (FLOPs) are the per-op table
 printed in the README, the HTML and XLSX reports and ``archcalc conventions``.
@@ -18,7 +24,7 @@ from ..cost.record import Cost
 from ..num import adaptive_extent
 from ..ops import (Activation, AdaptivePool2d, Add, Arith, AttnScores, AttnValues, BatchNorm2d,
                    ChannelShuffle, ChannelSplit, ClassToken, Concat, Conv2d, ConvTranspose2d,
-                   GroupNorm, Identity, LayerNorm, Unused, LayerScale, Linear, MatMul, PatchMerge,
+                   GradientSum, GroupNorm, Identity, LayerNorm, Unused, LayerScale, Linear, MatMul, PatchMerge,
                    Permute, Pool2d, PosEmbed, Scale, Shape, Softmax, TokenSelect, Upsample,
                    WindowShift, attention_macs, pair)
 from .base import Convention
@@ -213,6 +219,126 @@ def _identity(op, ins, out: Shape) -> Cost:
     return Cost()
 
 
+ARCHCALC.training_rule(BatchNorm2d)(_norm)  # batch statistics in training: as layer norm
+
+backward = ARCHCALC.backward_rule
+_MOVEMENT = (Concat, ChannelSplit, ChannelShuffle, Permute, WindowShift, PatchMerge, TokenSelect,
+             Identity, Unused, Add)
+
+
+@backward(Conv2d, ConvTranspose2d, Linear, label="conv, transposed conv, linear",
+          detail=("2·MACs: input gradient + weight gradient (MACs alone where the input needs "
+                  "no gradient: a first layer)",))
+def _dense_backward(op, ins, out: Shape, grads) -> Cost:
+    """2·MACs (+1 per output element for the bias gradient)"""
+    m = macs(op, ins, out) * (1 + grads[0])
+    return Cost(macs=m, flops=2 * m + (out.numel if op.bias else 0))
+
+
+@backward(MatMul, AttnValues, label="matmul, attention output AV",
+          detail=("MACs per input that needs a gradient",))
+def _matmul_backward(op, ins, out: Shape, grads) -> Cost:
+    """2·MACs"""
+    m = macs(op, ins, out) * (grads[0] + grads[1])
+    return Cost(macs=m, flops=2 * m)
+
+
+@backward(AttnScores, label="attention scores QKᵀ/√d",
+          detail=("2·MACs: query and key gradients",))
+def _attn_scores_backward(op: AttnScores, ins, out: Shape, grads) -> Cost:
+    """2·MACs + 1 per query element (scale) + 1 per score for the bias table's gradient"""
+    m = 2 * macs(op, ins, out) * grads[0]
+    return Cost(macs=m, flops=2 * m + grads[0] * (ins[0].numel // 3)
+                + (out.numel if op.rel_bias else 0))
+
+
+@backward(BatchNorm2d, LayerNorm, GroupNorm, label="batch norm, layer norm, group norm",
+          detail=("0",))
+def _norm_backward(op, ins, out: Shape, grads) -> Cost:
+    """10 per element: normalised input recomputed (2), the sums of the gradient and of its
+    product with the normalised input (3), the input gradient (5); 5 where the input needs no
+    gradient"""
+    return Cost(flops=(5 + 5 * grads[0]) * out.numel)
+
+
+@backward(Activation, label="activation", detail=("0",))
+def _activation_backward(op, ins, out: Shape, grads) -> Cost:
+    """2 per element: the derivative (1, as the forward counts the function) and its product
+    with the incoming gradient"""
+    return Cost(flops=2 * out.numel)
+
+
+@backward(Softmax, label="softmax", detail=("0",))
+def _softmax_backward(op, ins, out: Shape, grads) -> Cost:
+    """4 per element: y·g, its sum per row, the difference, the product with y"""
+    return Cost(flops=4 * out.numel)
+
+
+@backward(Scale, label="squeeze-excite scale (mul)", detail=("0",))
+def _scale_backward(op, ins, out: Shape, grads) -> Cost:
+    """per output element: 1 for the input's gradient (its product with the gate), 2 for the
+    gate's (the product with the input, summed over the positions the gate covers)"""
+    return Cost(flops=(grads[0] + 2 * grads[1]) * out.numel)
+
+
+@backward(LayerScale, label="layer scale", detail=("0",))
+def _layer_scale_backward(op, ins, out: Shape, grads) -> Cost:
+    """per element: 1 for the input's gradient, 2 for the scale's (product, sum)"""
+    return Cost(flops=(grads[0] + 2) * out.numel)
+
+
+@backward(PosEmbed, label="position embedding", detail=("0",))
+def _pos_embed_backward(op, ins, out: Shape, grads) -> Cost:
+    """1 per element (the embedding's gradient summed over the batch)"""
+    return Cost(flops=out.numel)
+
+
+@backward(ClassToken, label="class token", detail=("0",))
+def _class_token_backward(op: ClassToken, ins, out: Shape, grads) -> Cost:
+    """1 per token feature (its gradient summed over the batch)"""
+    return Cost(flops=op.d)
+
+
+@backward(Arith, label="arithmetic with a constant", detail=("0",))
+def _arith_backward(op: Arith, ins, out: Shape, grads) -> Cost:
+    """+, −: 0; reversed −, ×, ÷: 1 per element; power: 3 (x^(p−1), ·p, ·gradient)"""
+    return Cost(flops={"add": 0, "sub": 0, "pow": 3}.get(op.fn, 1) * out.numel)
+
+
+@backward(Pool2d, label="pool kh×kw", detail=("0",))
+def _pool_backward(op: Pool2d, ins, out: Shape, grads) -> Cost:
+    """max: 1 per output element (added at its maximum); average: kh·kw per output element
+    (its share added to every input of the window)"""
+    kh, kw = pair(op.k)
+    return Cost(flops=(1 if op.mode == "max" else kh * kw) * out.numel)
+
+
+@backward(AdaptivePool2d, label="adaptive pool", detail=("0",))
+def _adaptive_pool_backward(op: AdaptivePool2d, ins, out: Shape, grads) -> Cost:
+    """max: 1 per output element; average: 1 per input read, as the forward"""
+    return Cost(flops=out.numel if op.mode == "max" else _adaptive_pool(op, ins, out).flops)
+
+
+@backward(Upsample, label="upsample nearest / bilinear", detail=("0",))
+def _upsample_backward(op: Upsample, ins, out: Shape, grads) -> Cost:
+    """nearest: 1 per output element (the copies' gradients summed); bilinear: 8 (4 weights,
+    each a product and an add)"""
+    return Cost(flops=(8 if op.mode == "bilinear" else 1) * out.numel)
+
+
+@backward(*_MOVEMENT, label="residual add, concat, split, shuffle, permute, window shift, "
+          "patch merge, token select, dropout, unused parameters", detail=("0",))
+def _movement_backward(op, ins, out: Shape, grads) -> Cost:
+    """0 (the gradient is passed on, split or moved)"""
+    return Cost()
+
+
+@backward(GradientSum, label="gradient sum (a tensor read by k layers)", detail=("0",))
+def _gradient_sum(op: GradientSum, ins, out: Shape, grads) -> Cost:
+    """k − 1 adds per element"""
+    return Cost(flops=(op.readers - 1) * out.numel)
+
+
 @ARCHCALC.measured_by
 def _measure(model, x):
     """archcalc's convention counted on a torch module by the aten ops its forward runs
@@ -233,4 +359,9 @@ def macs(op, ins, out: Shape):
 def per_op_table() -> list[tuple[str, str, str, str]]:
     """``(op, params, MACs, FLOPs)`` per rule, in registration order."""
     return [(r.label, *r.detail, r.says) for _, r in ARCHCALC.unique_rules()]
+
+
+def backward_table() -> list[tuple[str, str, str]]:
+    """``(op, backward MACs, backward FLOPs)`` per backward rule, in registration order."""
+    return [(r.label, *r.detail, r.says) for _, r in ARCHCALC.unique_rules(ARCHCALC.backward)]
 CONVENTION = ARCHCALC

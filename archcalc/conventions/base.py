@@ -9,6 +9,7 @@ archcalc's IR (op, input shapes, output shape), never on another convention's nu
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Callable
 
@@ -55,21 +56,68 @@ class Convention:
         self.name, self.title, self.tool, self.summary = name, title, tool, summary
         self.fallback: Rule | None = fallback
         self.rules: dict[type, Rule] = {}
+        self.backward: dict[type, Rule] = {}  # the backward pass, per op type (training)
+        self.backward_fallback: Rule | None = None
+        self.training_forward: dict[type, Rule] = {}  # forward rules that differ in training
         self.measure: Callable | None = None
+
+    def _register(self, table: dict, what: str, op_types, source, label, detail) -> Callable:
+        def add(fn: Callable) -> Callable:
+            r = Rule(fn, " ".join((fn.__doc__ or "").split()), source, label, detail)
+            for t in op_types:
+                if t in table:
+                    raise RuntimeError(f"{self.name} {what} for {t.__name__} registered twice")
+                table[t] = r
+            return fn
+
+        return add
 
     def rule(self, *op_types: type, source: str = "", label: str = "",
              detail: tuple[str, ...] = ()) -> Callable[[Callable], Callable]:
         """Register the decorated function for ``op_types``; its docstring says what it
         counts.  Registering a type twice is a bug and raises."""
-        def add(fn: Callable) -> Callable:
-            r = Rule(fn, " ".join((fn.__doc__ or "").split()), source, label, detail)
-            for t in op_types:
-                if t in self.rules:
-                    raise RuntimeError(f"{self.name} rule for {t.__name__} registered twice")
-                self.rules[t] = r
-            return fn
+        return self._register(self.rules, "rule", op_types, source, label, detail)
 
-        return add
+    def backward_rule(self, *op_types: type, source: str = "", label: str = "",
+                      detail: tuple[str, ...] = ()) -> Callable[[Callable], Callable]:
+        """Register ``fn(op, ins, out, grads)``: the backward pass of ``op_types`` for one
+        sample, where ``grads[i]`` is 1 if input ``i`` needs a gradient, else 0 (parameters
+        always do); its docstring says what it counts."""
+        return self._register(self.backward, "backward rule", op_types, source, label, detail)
+
+    def training_rule(self, *op_types: type, source: str = "") -> Callable[[Callable], Callable]:
+        """Register a forward rule that replaces the inference one in training."""
+        return self._register(self.training_forward, "training rule", op_types, source, "", ())
+
+    @property
+    def trains(self) -> bool:
+        """Whether this convention counts a backward pass (``--mode train``)."""
+        return bool(self.backward)
+
+    def in_training(self) -> "Convention":
+        """This convention with its training forward rules in place of the inference ones."""
+        if not self.training_forward:
+            return self
+        trained = copy.copy(self)
+        trained.rules = {**self.rules, **self.training_forward}
+        return trained
+
+    def backward_rule_for(self, op_type: type) -> Rule:
+        r = self.backward.get(op_type, self.backward_fallback)
+        if r is None:
+            raise ArchcalcError(f"no {self.name} backward rule for op {op_type.__name__}")
+        return r
+
+    def per_op_backward(self, op, ins, out, grads) -> Cost:
+        """The backward pass of ``op`` for one sample (``params`` is 0)."""
+        return self.backward_rule_for(type(op)).fn(op, ins, out, grads)
+
+    def backward_cost(self, op, ins, out, grads, batch=1) -> Cost:
+        """The backward pass of ``op`` for ``batch`` samples."""
+        base = self.per_op_backward(op, ins, out, grads)
+        if batch == 1 or self.per_sample:
+            return base
+        return Cost(0, batch * base.macs, batch * base.flops)
 
     def measured_by(self, fn: Callable) -> Callable:
         """Register ``fn(model, x) -> Measured``: the tool itself run on a torch module."""
@@ -104,14 +152,16 @@ class Convention:
     def unit(self) -> str:
         return "FLOPs"
 
-    def unique_rules(self) -> list[tuple[tuple[type, ...], Rule]]:
-        """Each rule once with the op types it is registered for, in registration order;
-        the fallback last (with no types)."""
+    def unique_rules(self, table: dict | None = None) -> list[tuple[tuple[type, ...], Rule]]:
+        """Each rule of ``table`` (the forward rules by default, or :attr:`backward`) once with
+        the op types it is registered for, in registration order; the fallback last (with no
+        types)."""
         groups: dict[int, tuple[list, Rule]] = {}
-        for t, r in self.rules.items():
+        for t, r in (self.rules if table is None else table).items():
             groups.setdefault(id(r), ([], r))[0].append(t)
         out = [(tuple(types), r) for types, r in groups.values()]
-        return out + ([((), self.fallback)] if self.fallback else [])
+        fallback = self.fallback if table is None else self.backward_fallback
+        return out + ([((), fallback)] if fallback else [])
 
 
 class ToolConvention(Convention):
@@ -160,14 +210,30 @@ class ToolConvention(Convention):
                             "counts": r.says, "source": r.source}
                            for types, r in self.unique_rules()]}
 
+    def _as_cost(self, params, n) -> Cost:
+        """The tool's count ``n`` as MACs and FLOPs."""
+        if self.per_mac == 1:
+            return Cost(params, n, 2 * n)
+        return Cost(params, n // self.per_mac, n)
+
     def per_op(self, op, ins, out) -> Cost:
         from .archcalc import ARCHCALC
 
         n = self.rule_for(type(op)).fn(op, ins, out)
         params = 0 if type(op) in self.uncounted_params else ARCHCALC.per_op(op, ins, out).params
-        if self.per_mac == 1:
-            return Cost(params, n, 2 * n)
-        return Cost(params, n // self.per_mac, n)
+        return self._as_cost(params, n)
+
+    def backward_fallback_rule(self, source: str = "") -> Callable[[Callable], Callable]:
+        """Register the decorated function for the backward pass of every op type without a
+        backward rule of its own."""
+        def add(fn: Callable) -> Callable:
+            self.backward_fallback = Rule(fn, " ".join((fn.__doc__ or "").split()), source)
+            return fn
+
+        return add
+
+    def per_op_backward(self, op, ins, out, grads) -> Cost:
+        return self._as_cost(0, self.backward_rule_for(type(op)).fn(op, ins, out, grads))
 
 
 @dataclass(frozen=True)
