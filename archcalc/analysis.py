@@ -107,6 +107,7 @@ class Rollup(_Moved):
 
 
 COLUMNS = ("params", "macs", "flops", "bytes_read", "bytes_written", "live_activation_bytes")
+TRAINING_SUMS = ("backward_macs", "backward_flops", "recompute_flops", "saved_bytes")
 
 
 @dataclass(frozen=True)
@@ -204,12 +205,26 @@ class Analysis:
         groups = self.by_block() if by == "block" else self.by_category()
         spec_of = {b.name: b.text for b in self.network.blocks}
         key = "block" if by == "block" else "category"
+        trained = self._training_rollup(by)
         return [{key: g.key, **({"spec": spec_of.get(g.key, "")} if by == "block" else {}),
                  "layers": g.layers, "params": g.cost.params, "macs": g.cost.macs,
                  "flops": g.cost.flops, "bytes_read": g.bytes_read,
                  "bytes_written": g.bytes_written, "bytes": g.bytes,
                  "arithmetic_intensity": g.arithmetic_intensity,
-                 **self._shares(g.cost.params, g.cost.macs)} for g in groups]
+                 **self._shares(g.cost.params, g.cost.macs), **trained.get(g.key, {})}
+                for g in groups]
+
+    def _training_rollup(self, by: str) -> dict:
+        """Per block or op category (``by`` ``block`` or ``op``; any other: all under
+        ``""``), the sums of the training columns that add up."""
+        if self.training is None:
+            return {}
+        out: dict[str, dict] = {}
+        for i, r in enumerate(self.records):
+            group = out.setdefault({"block": r.block, "op": r.category}.get(by, ""), {})
+            for k in TRAINING_SUMS:
+                group[k] = group.get(k, 0) + self.training.columns[k][i]
+        return out
 
     def rows(self, by: str = "layer") -> list[dict]:
         """The rows of one grouping: ``layer``, ``block`` or ``op``."""
@@ -220,7 +235,8 @@ class Analysis:
         t = self.totals
         return {**t.as_dict(), "layers": len(self.records), "bytes": t.bytes,
                 "arithmetic_intensity": t.arithmetic_intensity, "params_share": 1.0,
-                "macs_share": 1.0, **self.latency(), **self.training_totals()}
+                "macs_share": 1.0, **self.latency(), **self._training_rollup("total").get("", {}),
+                **self.training_totals()}
 
     def latency(self) -> dict:
         """``latency_s`` and ``memory_bound_share`` on ``hardware`` (empty without one)."""
@@ -250,17 +266,16 @@ class Comparison:
     def ratios(self) -> list[dict]:
         """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``) / the
         baseline's; ``None`` where the baseline's is zero."""
-        base = self.baseline.totals
-        return [{k: _ratio(getattr(a.totals, k), getattr(base, k)) for k in RATIO_FIELDS}
+        base, trained = self.baseline.totals, self.baseline.training_totals()
+        return [{**{k: _ratio(getattr(a.totals, k), getattr(base, k)) for k in RATIO_FIELDS},
+                 **{k: _ratio(v, trained.get(k)) for k, v in a.training_totals().items()}}
                 for a in self.analyses]
 
     def summary_rows(self) -> list[dict]:
         """One row per candidate: totals, bytes, intensity and ``<field>_ratio`` columns."""
         base = self.baseline.latency().get("latency_s")
-        trained = self.baseline.training_totals()
         return [{"name": a.name, "input": a.network.input_shape, **a.totals.as_dict(),
-                 **a.training_totals(), **{f"{k}_ratio": _ratio(v, trained.get(k))
-                                           for k, v in a.training_totals().items()},
+                 **a.training_totals(),
                  "bytes": a.totals.bytes, "arithmetic_intensity": a.totals.arithmetic_intensity,
                  **a.latency(), **({"latency_s_ratio": _ratio(a.latency()["latency_s"], base)}
                                    if base is not None else {}),

@@ -252,6 +252,9 @@ def closed_forms(refs=(), free: str | None = None, options: Options | None = Non
     from .symbolic import closed_forms as forms, default_free, meanings, parse_free
 
     opts = options or Options()
+    if opts.training:
+        raise ArchcalcError("closed forms are of the inference pass; --mode train counts a "
+                            "training step exactly (without --symbolic)", field="--mode")
     if not refs and opts.norm is None:
         opts = replace(opts, norm="none")
     refs, opts, _ = _candidates(refs, opts)
@@ -273,7 +276,8 @@ def sweep(target: str, axes, options: Options | None = None, where: str | None =
     ``-`` first for descending), ``top`` N rows, ``pareto`` (``"macs,params"``)."""
     from . import sweep as sw
 
-    names = [a.name for a in axes] + list(sw.METRICS)
+    opts = options or Options()
+    names = [a.name for a in axes] + list(sw.metric_names(opts))
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ArchcalcError(f"expected a positive integer, got {top!r}", field="--top")
     front = None
@@ -281,8 +285,8 @@ def sweep(target: str, axes, options: Options | None = None, where: str | None =
         parts = pareto.split(",")
         if len(parts) != 2:
             raise ArchcalcError(f"expected two metrics X,Y, got {pareto!r}", field="--pareto")
-        front = tuple(sw.parse_order(p.strip(), sw.METRICS, "--pareto") for p in parts)
+        front = tuple(sw.parse_order(p.strip(), sw.metric_names(opts), "--pareto") for p in parts)
     selection = sw.Selection(sw.parse_where(where, names) if where else None,
                              sw.parse_order(sort, names) if sort else None, top, front)
     with _collector_paused():
-        return sw.sweep(target, tuple(axes), options, selection, progress)
+        return sw.sweep(target, tuple(axes), opts, selection, progress)

@@ -54,20 +54,31 @@ HardwareOpt = Annotated[Optional[str], typer.Option(
     "--hardware", help="Roofline latency on a hardware profile: a100, h100, rtx4090, "
                        "cortex-a76, rpi4, or a profile file (.yaml); see archcalc hardware.",
     metavar="NAME|FILE")]
+ModeOpt = Annotated[str, typer.Option(
+    "--mode", help="infer (default) or train: a training step, with its backward pass, the "
+                   "activations saved for it and the step's memory.")]
+OptimizerOpt = Annotated[str, typer.Option(
+    "--optimizer", help="With --mode train: sgd, momentum, adam or adamw (default), whose state "
+                        "the step memory holds.")]
+CheckpointOpt = Annotated[str, typer.Option(
+    "--checkpoint", help="With --mode train: none (default) or blocks (activation "
+                         "checkpointing per block: recomputed FLOPs for saved memory).")]
 PlotlyOpt = Annotated[str, typer.Option(
     "--plotly-js", help="HTML: 'embed' plotly.js (default), or a file name beside the report "
                         "to share one copy between reports.")]
 
 
 def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace,
-             depth=None, width_rule=None, convention="archcalc", hardware=None):
+             depth=None, width_rule=None, convention="archcalc", hardware=None, mode="infer",
+             optimizer="adamw", checkpoint="none"):
     from .api import Options
     from .spec.load import parse_input, parse_replace
 
     return Options(input=parse_input(input) if input else None, width=width,
                    resolution=resolution, norm=norm, act=act, dtype=dtype, batch=batch,
                    memory=memory, fold_bn=fold_bn, depth=depth, width_rule=width_rule,
-                   convention=convention, hardware=hardware, replace=tuple(parse_replace(r) for r in replace or ()))
+                   convention=convention, hardware=hardware, replace=tuple(parse_replace(r) for r in replace or ()),
+                   mode=mode, optimizer=optimizer, checkpoint=checkpoint)
 
 
 def _command() -> str:
@@ -139,13 +150,15 @@ def compare(
                        "parameters; in, res, h, w for the input).", metavar="NAMES")] = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
-    hardware: HardwareOpt = None,
+    hardware: HardwareOpt = None, mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw",
+    checkpoint: CheckpointOpt = "none",
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     from . import api
 
     options = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
-                       replace, depth_mult, width_rule, convention, hardware)
+                       replace, depth_mult, width_rule, convention, hardware, mode, optimizer,
+                       checkpoint)
     if symbolic or free:
         fmt = _format(format, output, "symbolic")
         show(api.closed_forms(candidates or (), free, options, _command()), fmt, output)
@@ -164,6 +177,7 @@ def report(
     output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
     depth_mult: DepthOpt = None, width_rule: WidthRuleOpt = None,
     convention: ConventionOpt = "archcalc", hardware: HardwareOpt = None,
+    mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
 ):
     """A review report of the candidates: HTML with charts (the default, also for an -o name
     without a known suffix) or an XLSX workbook (-o FILE.xlsx)."""
@@ -173,7 +187,7 @@ def report(
     result = api.compare(candidates or (), _options(input, width_mult, resolution, norm, act,
                                                     dtype, batch, memory, fold_bn, replace,
                                                     depth_mult, width_rule, convention,
-                                                    hardware))
+                                                    hardware, mode, optimizer, checkpoint))
     show(_report(result, By.layer, False, "archcalc report"), fmt, output, plotly_js)
 
 
@@ -186,7 +200,8 @@ def analyze(
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
-    hardware: HardwareOpt = None,
+    hardware: HardwareOpt = None, mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw",
+    checkpoint: CheckpointOpt = "none",
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
@@ -194,7 +209,7 @@ def analyze(
     fmt = _format(format, output)
     result = api.analyze(spec, _options(input, width_mult, resolution, norm, act, dtype, batch,
                                         memory, fold_bn, replace, depth_mult, width_rule,
-                                        convention, hardware))
+                                        convention, hardware, mode, optimizer, checkpoint))
     show(_report(api.Comparison((result,)), by, True, "archcalc analyze"), fmt, output,
          plotly_js)
 
@@ -268,7 +283,8 @@ def sweep(
         "--pareto", help="Keep the Pareto front of two metrics (minimised; -METRIC maximised), "
                          "e.g. macs,params.", metavar="X,Y")] = None,
     format: FormatOpt = None, output: OutOpt = None, plotly_js: PlotlyOpt = "embed",
-    convention: ConventionOpt = "archcalc",
+    convention: ConventionOpt = "archcalc", mode: ModeOpt = "infer",
+    optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
 ):
     """Every metric over a grid: --NAME VALUES per swept parameter (a,b,c or start:stop[:step]),
     e.g. sweep ir --t 1:8 --k 3,5,7 --in-ch 8:1024:8 --out-ch 8:1024:8 --s 1,2 --input 56x56x8;
@@ -280,7 +296,8 @@ def sweep(
     fmt = _format(format, output, "sweep")
     axes = parse_axes(ctx.args)
     options = _options(input, None, None, norm, act, dtype, batch, memory, fold_bn, None,
-                       convention=convention)
+                       convention=convention, mode=mode, optimizer=optimizer,
+                       checkpoint=checkpoint)
     with _progress() as progress:
         result = api.sweep(target, axes, options, where, sort, top, pareto, progress)
     show(SweepReport(result, _command()), fmt, output, plotly_js)

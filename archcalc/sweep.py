@@ -30,6 +30,7 @@ import numpy as np
 from .analysis import TOTAL_FIELDS, analyze_network
 from .api import Options, analyze
 from .build import build
+from .cost.training import CHECKPOINTED, TOTALS
 from .errors import ArchcalcError
 from .num import InvalidRows, MixedDecision
 from .spec import Spec, load_spec
@@ -39,7 +40,19 @@ from .blocks import block_fields
 
 EXACT = 2**53
 COUNTS = TOTAL_FIELDS  # params, macs, flops, bytes_read, bytes_written, peak_activation_bytes
+ALL_COUNTS = COUNTS + TOTALS + CHECKPOINTED  # with the training step's (--mode train)
 METRICS = COUNTS + ("bytes", "arithmetic_intensity")
+
+
+def count_names(options: Options) -> tuple[str, ...]:
+    """The counts a sweep computes: :data:`COUNTS`, and the training step's totals under
+    ``--mode train``."""
+    return COUNTS + (options.training.totals if options.training else ())
+
+
+def metric_names(options: Options) -> tuple[str, ...]:
+    """Every metric of a row: the counts, ``bytes`` and ``arithmetic_intensity``."""
+    return count_names(options) + METRICS[len(COUNTS):]
 INPUT_AXES = ("in_ch", "res", "h", "w")
 NETWORK_AXES = {"width_mult": "width", "resolution": "resolution", "depth_mult": "depth"}
 RENAMED = {"out_ch": "out"}
@@ -146,6 +159,7 @@ class SweepResult:
     exact_rows: int = 0
     vectorised: bool = True
     convention: str = "archcalc"
+    metrics: tuple = METRICS
 
     def rows(self) -> list[dict]:
         """The kept rows as dicts of Python numbers (counts as exact ints; an undefined
@@ -220,9 +234,9 @@ def _plain(value):
 def _exact(spec: Spec, options: Options, values: dict) -> dict:
     """One configuration through the scalar path: exact Python integers."""
     plain = {k: _plain(v) for k, v in values.items()}
-    totals = analyze(_with_values(spec, plain), replace(options, input=None)).totals
-    return {**totals.as_dict(), "bytes": totals.bytes,
-            "arithmetic_intensity": totals.arithmetic_intensity}
+    a = analyze(_with_values(spec, plain), replace(options, input=None))
+    return {**a.totals.as_dict(), **a.training_totals(), "bytes": a.totals.bytes,
+            "arithmetic_intensity": a.totals.arithmetic_intensity}
 
 
 class _Evaluator:
@@ -230,13 +244,13 @@ class _Evaluator:
     invalid configurations (remembering one of each kind for the report)."""
 
     def __init__(self, spec: Spec, options: Options):
-        self.spec, self.options = spec, options
+        self.spec, self.options, self.counts = spec, options, count_names(options)
         self.refused: dict[str, list] = {}  # reason -> [count, example]
 
     def __call__(self, grid: dict) -> tuple[dict, np.ndarray]:
         """``(metrics, ok)`` of a chunk: float64 arrays per count, and the valid rows."""
         n = len(next(iter(grid.values())))
-        out = {k: np.full(n, np.nan) for k in COUNTS}
+        out = {k: np.full(n, np.nan) for k in self.counts}
         ok = np.ones(n, bool)
         self._fill({k: v.astype(float) for k, v in grid.items()}, np.arange(n), out, ok)
         return out, ok  # float64 arithmetic: it never wraps (exact below 2**53)
@@ -246,11 +260,12 @@ class _Evaluator:
         try:
             with np.errstate(all="ignore"):
                 net = build(_with_values(self.spec, part), fold_bn=self.options.fold_bn)
-                totals = analyze_network(net, self.spec.default("dtype", "fp32"),
-                                         self.options.batch, self.options.memory,
-                                         convention=self.options.convention).totals
-            for k in COUNTS:
-                out[k][where] = np.broadcast_to(np.asarray(getattr(totals, k), float), where.shape)
+                a = analyze_network(net, self.spec.default("dtype", "fp32"), self.options.batch,
+                                    self.options.memory, convention=self.options.convention,
+                                    training=self.options.training)
+                totals = {**a.totals.as_dict(), **a.training_totals()}
+            for k in self.counts:
+                out[k][where] = np.broadcast_to(np.asarray(totals[k], float), where.shape)
         except MixedDecision as split:
             mask = np.broadcast_to(split.mask, where.shape)
             self._fill(grid, where[mask], out, ok)
@@ -419,7 +434,7 @@ def _concat(a: dict | None, b: dict) -> dict:
 def _finish(columns: dict) -> dict:
     """Totals with ``bytes`` and intensity; counts as int64 (exact below 2**53) or, where a
     row was recomputed exactly, Python ints."""
-    for k in COUNTS:
+    for k in (k for k in columns if k in ALL_COUNTS):
         values = columns[k]
         if values.dtype == float:
             columns[k] = values.astype(np.int64)
@@ -449,7 +464,7 @@ def sweep(target: str, axes: tuple[Axis, ...], options: Options | None = None,
         metrics, ok = evaluate(grid)
         columns = {**{k: v[ok] for k, v in grid.items()}, **{k: v[ok] for k, v in metrics.items()}}
         big = np.zeros(ok.sum(), bool)
-        for k in COUNTS:
+        for k in evaluate.counts:
             big |= columns[k] >= EXACT
         if big.any():
             exact_rows += int(big.sum())
@@ -470,18 +485,19 @@ def sweep(target: str, axes: tuple[Axis, ...], options: Options | None = None,
     refusals = [Refusal(count, example, reason)
                 for reason, (count, example) in evaluate.refused.items()]
     return SweepResult(target, axes, kept, size, where_count, refusals, exact_rows,
-                       convention=opts.convention)
+                       convention=opts.convention, metrics=metric_names(opts))
 
 
 def _exactly(spec, opts, axes, columns: dict, big: np.ndarray) -> dict:
     """``columns`` with the ``big`` rows recomputed by the scalar path (object arrays of
     Python ints)."""
-    columns = {k: (v.astype(object) if k in COUNTS else v) for k, v in columns.items()}
+    names = count_names(opts)
+    columns = {k: (v.astype(object) if k in names else v) for k, v in columns.items()}
     for i in np.flatnonzero(big):
         exact = _exact(spec, opts, {a.name: columns[a.name][i] for a in axes})
-        for k in COUNTS:
+        for k in names:
             columns[k][i] = exact[k]
-    for k in COUNTS:  # the others as exact Python ints too, in the same object column
+    for k in names:  # the others as exact Python ints too, in the same object column
         small = ~big
         columns[k][small] = [int(v) for v in columns[k][small]]
     return columns
@@ -499,20 +515,21 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
         values = {a.name: a.values[i] for a, i in zip(axes, np.unravel_index(index, shape))}
         try:
             option_values = {NETWORK_AXES[k]: v for k, v in values.items()}
-            totals = analyze(spec, replace(opts, **option_values)).totals
+            a = analyze(spec, replace(opts, **option_values))
         except ArchcalcError as exc:
             entry = refusals.setdefault(exc.message, [0, values])
             entry[0] += 1
             continue
-        rows.append({**values, **totals.as_dict()})
+        rows.append({**values, **a.totals.as_dict(), **a.training_totals()})
         if progress and index % 16 == 15:
             progress(index + 1, size)
     if refusals and not rows:
         reason, (count, example) = next(iter(refusals.items()))
         raise ArchcalcError(reason, field=axes[0].option)
-    columns = {k: np.array([r[k] for r in rows], dtype=object if k in COUNTS else None)
-               for k in [a.name for a in axes] + list(COUNTS)}
-    columns = _finish({k: (v.astype(np.int64) if k in COUNTS and all(abs(x) < EXACT for x in v)
+    names = count_names(opts)
+    columns = {k: np.array([r[k] for r in rows], dtype=object if k in names else None)
+               for k in [a.name for a in axes] + list(names)}
+    columns = _finish({k: (v.astype(np.int64) if k in names and all(abs(x) < EXACT for x in v)
                            else v) for k, v in columns.items()})
     if selection.where is not None:
         mask = _where(selection.where, columns)
@@ -520,4 +537,4 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
     where_count = len(columns["macs"])
     return SweepResult(target, axes, selection.apply(columns), size, where_count,
                        [Refusal(c, e, r) for r, (c, e) in refusals.items()], 0, False,
-                       opts.convention)
+                       opts.convention, metric_names(opts))

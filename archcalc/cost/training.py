@@ -49,6 +49,10 @@ MASTER_BYTES = 4  # fp32 master weights and optimizer state
 
 COLUMNS = ("backward_macs", "backward_flops", "recompute_flops", "saved_bytes", "held_bytes",
            "forward_activation_bytes", "backward_activation_bytes")
+TOTALS = ("backward_macs", "backward_flops", "recompute_flops", "train_macs", "train_flops",
+          "saved_activation_bytes", "forward_peak_bytes", "backward_peak_bytes", "weight_bytes",
+          "gradient_bytes", "master_weight_bytes", "optimizer_state_bytes", "train_memory_bytes")
+CHECKPOINTED = ("saved_activation_bytes_no_checkpoint", "train_memory_bytes_no_checkpoint")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,11 @@ class Training:
 
     optimizer: str = "adamw"
     checkpoint: str = "none"
+
+    @property
+    def totals(self) -> tuple[str, ...]:
+        """The names of the step's totals, in order."""
+        return TOTALS + (CHECKPOINTED if self.checkpoint == "blocks" else ())
 
     def __post_init__(self):
         for key, allowed in (("optimizer", tuple(OPTIMIZERS)), ("checkpoint", CHECKPOINTS)):
@@ -251,8 +260,7 @@ def training_costs(net: Network, rules, batch, width: int, forward: dict,
                                                         totals["backward_peak_bytes"]])
     if ckpt:
         _, fwd0, bwd0 = _memory(g, "none")
-        totals["saved_activation_bytes_no_checkpoint"] = sum(own)
-        totals["train_memory_bytes_no_checkpoint"] = persistent + max_of(
-            [g.size[INPUT], *fwd0, *bwd0])
+        totals[CHECKPOINTED[0]] = sum(own)
+        totals[CHECKPOINTED[1]] = persistent + max_of([g.size[INPUT], *fwd0, *bwd0])
     return TrainingCost(settings, MappingProxyType({k: tuple(v) for k, v in columns.items()}),
-                        MappingProxyType(totals))
+                        MappingProxyType({k: totals[k] for k in settings.totals}))

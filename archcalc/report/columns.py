@@ -67,6 +67,26 @@ COLUMNS = {c.key: c for c in (
     Column("latency_s", "latency", "seconds"),
     Column("bound", "bound", "text", drop=2),
     Column("memory_bound_share", "memory-bound", "share", drop=2),
+    # --mode train (archcalc/cost/training.py)
+    Column("backward_macs", "bwd MACs", "count", drop=3),
+    Column("backward_flops", "bwd FLOPs", "count"),
+    Column("recompute_flops", "recompute FLOPs", "count", drop=2),
+    Column("train_macs", "step MACs", "count", drop=3),
+    Column("train_flops", "step FLOPs", "count"),
+    Column("saved_bytes", "saved", "bytes", drop=3),
+    Column("held_bytes", "held for bwd", "bytes", drop=5),
+    Column("forward_activation_bytes", "fwd act.", "bytes", drop=5),
+    Column("backward_activation_bytes", "bwd act.", "bytes", drop=5),
+    Column("saved_activation_bytes", "saved act.", "bytes"),
+    Column("forward_peak_bytes", "fwd peak", "bytes", drop=4),
+    Column("backward_peak_bytes", "bwd peak", "bytes", drop=4),
+    Column("weight_bytes", "weights", "bytes", drop=5),
+    Column("gradient_bytes", "gradients", "bytes", drop=5),
+    Column("master_weight_bytes", "fp32 master", "bytes", drop=5),
+    Column("optimizer_state_bytes", "optimizer state", "bytes", drop=5),
+    Column("train_memory_bytes", "step memory", "bytes"),
+    Column("saved_activation_bytes_no_checkpoint", "saved act. no ckpt", "bytes", drop=2),
+    Column("train_memory_bytes_no_checkpoint", "step memory no ckpt", "bytes"),
     Column("dtype", "dtype", "text", drop=6),
     Column("batch", "batch", "int", drop=6),
     Column("memory", "traffic policy", "text", drop=6),
@@ -88,6 +108,22 @@ LONG_NUMBERS = tuple(col(k) for k in ("params", "macs", "flops", "bytes_read", "
                                       "live_activation_bytes"))
 LONG = LONG_KEYS + LONG_NUMBERS
 ROLLUP_NUMBERS = (col("layers"),) + LONG_NUMBERS[:5]
+
+
+# --mode train: the summary, the layer table and the step memory, what each part holds.
+TRAIN_SUMMARY = (col("params"), replace(col("macs"), drop=1), replace(col("flops"), drop=2),
+                 replace(col("backward_flops"), drop=3), col("train_flops"),
+                 col("saved_activation_bytes"), col("train_memory_bytes"))
+CHECKPOINTED = tuple(col(k) for k in ("recompute_flops", "train_memory_bytes_no_checkpoint"))
+TRAIN_LAYER = tuple(col(k) for k in ("name", "category", "shape", "params", "macs", "flops",
+                                     "backward_flops", "saved_bytes"))
+TRAIN_ROLLUP = tuple(col(k) for k in ("backward_macs", "backward_flops", "saved_bytes"))
+TRAIN_LONG = tuple(col(k) for k in ("backward_macs", "backward_flops", "recompute_flops",
+                                    "saved_bytes", "held_bytes", "forward_activation_bytes",
+                                    "backward_activation_bytes"))
+STEP_MEMORY = tuple(col(k) for k in ("weight_bytes", "gradient_bytes", "master_weight_bytes",
+                                     "optimizer_state_bytes", "forward_peak_bytes",
+                                     "backward_peak_bytes", "train_memory_bytes"))
 
 
 def with_ratio(columns) -> tuple[Column, ...]:

@@ -31,6 +31,10 @@ def long_rows(report: Report) -> tuple[list[str], list[dict]]:
     keys = ["candidate", "row", *(c.key for c in lead + numbers), "peak_activation_bytes"]
     if report.comparison.baseline.hardware is not None and by == "layer":
         keys += ["latency_s", "bound", "memory_bound_share"]
+    trained = report.comparison.baseline.training_totals()
+    if trained:
+        keys += [c.key for c in (C.TRAIN_LONG if by == "layer" else C.TRAIN_ROLLUP)]
+        keys += [k for k in trained if k not in keys]
     rows = []
     for a in report.analyses:
         rows += [{**r, "candidate": a.name, "row": by} for r in a.rows(by)]
@@ -59,6 +63,4 @@ def present_explain(doc, view) -> str:
 
 def present_sweep(doc, view) -> str:
     """One row per kept configuration: swept parameters by option name, then every metric."""
-    from ..sweep import METRICS
-
-    return _csv([a.name for a in doc.result.axes] + list(METRICS), doc.result.rows())
+    return _csv([a.name for a in doc.result.axes] + list(doc.result.metrics), doc.result.rows())

@@ -66,7 +66,7 @@ class Report:
         """Input (when shared), dtype, batch and traffic policy of the baseline, in one line."""
         a = self.comparison.baseline
         shape = f"input {a.network.input_shape} · " if self.one_input else ""
-        return (f"{shape}{a.dtype} · batch {a.batch} · {a.memory}"
+        return (f"{shape}{a.dtype} · batch {a.batch} · {a.memory}" + training_context(a)
                 + ("" if self.detail or self.listing or len(self.analyses) == 1
                    else f" · ratios to {a.name}"))
 
@@ -117,7 +117,12 @@ class SweepReport:
 
     def columns(self) -> tuple[C.Column, ...]:
         """The swept parameters by option name, then the headline metrics."""
-        return tuple(C.Column(a.name, a.name, "number") for a in self.result.axes) + C.SUMMARY
+        summary = C.SUMMARY
+        if "train_memory_bytes" in self.result.metrics:
+            summary = C.TRAIN_SUMMARY + (C.CHECKPOINTED if "recompute_flops" in self.result.metrics
+                                         and "train_memory_bytes_no_checkpoint"
+                                         in self.result.metrics else ())
+        return tuple(C.Column(a.name, a.name, "number") for a in self.result.axes) + summary
 
     def notes(self) -> list[str]:
         """What happened to the grid, in sentences."""
@@ -244,6 +249,31 @@ class Section:
     caption: str = ""
 
 
+def training_context(a: Analysis) -> str:
+    """`` · training step, OPTIMIZER[, checkpoint per block]`` (``--mode train``), else ``""``."""
+    if a.training is None:
+        return ""
+    t = a.training.settings
+    return (f" · training step, {t.optimizer}"
+            + (", activations checkpointed per block" if t.checkpoint == "blocks" else ""))
+
+
+def step_memory_section(report: Report) -> Section:
+    """The step memory of each candidate, part by part (``--mode train``)."""
+    a = report.comparison.baseline
+    ckpt = a.training.settings.checkpoint == "blocks"
+    columns = (C.col("candidate"),) + C.STEP_MEMORY + (C.CHECKPOINTED[1:] if ckpt else ())
+    mixed = ("; fp32 master weights and optimizer state beside the "
+             f"{a.dtype} weights and gradients" if a.training.totals["master_weight_bytes"]
+             else "")
+    return Section("training step memory", columns,
+                   [{**r, "candidate": r["name"]} for r in report.comparison.summary_rows()],
+                   "step memory = weights + gradients + fp32 master + optimizer state + the "
+                   "larger of the forward peak (activations live, what is saved for backward "
+                   "held) and the backward peak (saved tensors not yet released + activation "
+                   f"gradients){mixed}")
+
+
 def _with_shape(row: dict) -> dict:
     return {**row, "shape": f"{row['in_shape']} → {row['out_shape']}"}
 
@@ -266,16 +296,20 @@ def _layer_rows_with_blocks(a: Analysis) -> list[dict]:
 def analysis_section(a: Analysis, by: str) -> Section:
     """One analysis grouped ``by`` layer, block or op, ending with the network totals."""
     t = a.totals
-    caption = (f"{a.dtype} · batch {a.batch} · {a.memory} · peak activations "
-               f"{C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}" + _on_hardware(a))
+    caption = (f"{a.dtype} · batch {a.batch} · {a.memory}{training_context(a)} · peak "
+               f"activations {C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}"
+               + _on_hardware(a))
+    trained = a.training is not None
     if by == "layer":
         timed = (C.col("latency_s"), C.col("bound")) if a.hardware is not None else ()
         return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}",
-                       C.LAYER + timed, _layer_rows_with_blocks(a), caption)
+                       (C.TRAIN_LAYER if trained else C.LAYER) + timed,
+                       _layer_rows_with_blocks(a), caption)
     key = "block" if by == "block" else "category"
     rows = [{**r, "row": "group"} for r in a.rollup_rows(by)]
     rows.append({**a.total_row(), key: "total", "row": "total"})
-    return Section(f"{a.name} by {by}", C.rollup_key(by) + C.ROLLUP, rows, caption)
+    return Section(f"{a.name} by {by}", C.rollup_key(by) + C.ROLLUP
+                   + (C.TRAIN_ROLLUP if trained else ()), rows, caption)
 
 
 def _on_hardware(a: Analysis) -> str:
@@ -298,16 +332,27 @@ def summary_section(report: Report) -> Section:
     timed = ((C.col("latency_s"), C.col("memory_bound_share"))
              if report.comparison.baseline.hardware is not None else ())
     return Section(report.title, (C.col("candidate"),) + inputs
-                   + C.with_ratio(C.SUMMARY + timed[:1]) + timed[1:], rows,
+                   + C.with_ratio(_summary_columns(report.comparison.baseline) + timed[:1])
+                   + timed[1:], rows,
                    caption + _on_hardware(report.comparison.baseline).replace(" · ", "\n", 1))
+
+
+def _summary_columns(a: Analysis) -> tuple[C.Column, ...]:
+    """The headline totals: inference's, or a training step's (with the checkpointing trade
+    where activations are checkpointed)."""
+    if a.training is None:
+        return C.SUMMARY
+    return C.TRAIN_SUMMARY + (C.CHECKPOINTED if a.training.settings.checkpoint == "blocks"
+                              else ())
 
 
 def sections(report: Report) -> list[Section]:
     """The tables of a report: one analysis's rows, or the summary plus, with ``--by block``
     or ``--by op``, each candidate's breakdown."""
+    trained = [step_memory_section(report)] if report.comparison.baseline.training else []
     if report.detail:
-        return [analysis_section(a, report.by) for a in report.analyses]
-    out = [summary_section(report)]
+        return [analysis_section(a, report.by) for a in report.analyses] + trained
+    out = [summary_section(report)] + trained
     if report.by != "layer":
         out += [analysis_section(a, report.by) for a in report.analyses]
     return out

@@ -34,7 +34,7 @@ from .. import __version__
 from ..conventions import get as get_convention
 from ..analysis import Analysis
 from . import columns as C
-from .document import Report, Section, analysis_section, summary_section
+from .document import Report, Section, analysis_section, step_memory_section, summary_section
 from .units import fmt
 
 PLOT_CONFIG = {"responsive": True, "displaylogo": False}
@@ -313,6 +313,38 @@ def activation_figure(report: Report) -> dict:
     return _figure_json(fig, "fig-activations", 440)
 
 
+def training_figure(report: Report) -> dict:
+    """What the forward pass holds for the backward pass once each op has run (solid), and
+    the activation memory while each op runs backward (dotted), along the network."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    top = 0
+    for j, a in enumerate(report.analyses):
+        rows = a.layer_rows()
+        color = CANDIDATE_COLORS[j % len(CANDIDATE_COLORS)]
+        name = _label(a.name)
+        for key, what, dash in (("held_bytes", "held for backward", "solid"),
+                                ("backward_activation_bytes", "in backward", "dot")):
+            fig.add_trace(go.Scatter(
+                x=list(range(len(rows))), y=[r[key] for r in rows],
+                mode="lines" if len(rows) > 60 else "lines+markers", marker={"size": 4},
+                line={"shape": "hv", "width": 2, "color": color, "dash": dash},
+                name=f"{name}: {what}", legendgroup=str(j),
+                customdata=[f"<b>{name}</b> #{i} {_label(r['name'])} ({_label(r['category'])})"
+                            f"<br>saves {_exact(r['saved_bytes'], 'bytes')}<br>{what}: "
+                            f"{_exact(r[key], 'bytes')}" for i, r in enumerate(rows)],
+                hovertemplate="%{customdata}<extra></extra>"))
+            top = max(top, max((r[key] for r in rows), default=0))
+    fig.update_yaxes(axis_ticks(top, "bytes"),
+                     title_text=f"activations ({report.analyses[0].dtype}, bytes)")
+    fig.update_xaxes(title_text="layer index (execution order); hover for the layer",
+                     rangemode="tozero")
+    fig.update_layout(_base_layout("Saved activations along the network, and the backward "
+                                   "pass's activation memory", hovermode="closest"))
+    return _figure_json(fig, "fig-training", 440)
+
+
 def roofline_figure(a: Analysis, colors: dict) -> dict:
     """The roofline of ``a``'s hardware: one point per layer (arithmetic intensity, FLOP/s it
     attains), coloured by op kind, under the memory and compute roofs (log-log)."""
@@ -351,6 +383,8 @@ def figures(report: Report) -> list[dict]:
     out += [block_figure(a, i, colors) for i, a in enumerate(report.analyses)
             if len(a.network.blocks) > 1]
     out.append(activation_figure(report))
+    if report.comparison.baseline.training is not None:
+        out.append(training_figure(report))
     if report.comparison.baseline.hardware is not None:
         out.append(roofline_figure(report.comparison.baseline, colors))
     return out
@@ -633,6 +667,12 @@ def present_report(report: Report, view) -> str:
         "activations live while each op runs (its inputs, its output and tensors held for a "
         f"later add or concat), in execution order.</p>{_plot(by_id['fig-activations'])}"
         "</section>",
+        ("<section id=training><h2>Training step</h2><p class=caption>Solid: the bytes the "
+         "forward pass holds for the backward pass once each op has run (each storage once; "
+         "with checkpointing, the blocks' inputs). Dotted: activation memory while each op runs "
+         "backward (saved tensors not yet released and activation gradients).</p>"
+         f"{_plot(by_id['fig-training'])}{table(step_memory_section(report), title=False)}"
+         "</section>") if "fig-training" in by_id else "",
         ("<section id=roofline><h2>Roofline</h2><p class=caption>Each layer of the first "
          "candidate at its arithmetic intensity and the FLOP/s it can attain, min(peak, "
          "intensity × bandwidth); left of the ridge a layer is memory-bound.</p>"

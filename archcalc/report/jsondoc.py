@@ -23,8 +23,10 @@ def _rows(rows) -> list[dict]:
 def analysis_doc(a: Analysis, by: str = "layer") -> dict:
     doc = {"name": a.name, "spec": a.spec_text, "input": hwc(a.network.input_shape),
            "output": hwc(a.network.output_shape), "dtype": a.dtype, "batch": a.batch,
-           "memory": a.memory, "totals": {**a.totals.as_dict(), **a.latency()},
+           "memory": a.memory,
+           "totals": {**a.totals.as_dict(), **a.latency(), **a.training_totals()},
            **({"hardware": a.hardware.as_dict()} if a.hardware is not None else {}),
+           **({"training": vars(a.training.settings)} if a.training is not None else {}),
            "arithmetic_intensity": a.totals.arithmetic_intensity, "peak_at": a.peak_at,
            "blocks": [{"name": b.name, "kind": b.kind, "spec": b.text} for b in a.network.blocks],
            "layers": _rows(a.layer_rows())}

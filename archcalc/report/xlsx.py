@@ -254,13 +254,11 @@ def present_report(report: Report, view) -> bytes:
 def present_sweep(doc, view) -> bytes:
     """**Sweep**: one row per kept configuration (swept parameters, then every metric as the
     exact count) under an autofilter, the notes below; **Conventions**."""
-    from ..sweep import METRICS
-
     wb = Workbook()
     ws = wb.active
     ws.title = "Sweep"
     axes = tuple(C.Column(a.name, a.name, "number") for a in doc.result.axes)
-    columns = axes + tuple(C.col(k) for k in METRICS)
+    columns = axes + tuple(C.col(k) for k in doc.result.metrics)
     span = _table(ws, 1, columns, doc.result.rows())
     ws.auto_filter.ref = span
     ws.freeze_panes = "A2"

@@ -1,0 +1,246 @@
+"""--mode train: backward rules, saved tensors and the training step's memory, hand-computed.
+
+Every figure below is worked out by hand from the rules' docstrings (archcalc/conventions/
+archcalc.py backward rules, archcalc/cost/saved.py, archcalc/cost/training.py's definitions);
+the exact agreement with PyTorch's autograd and FlopCounterMode on the built modules is in
+tests/test_training_bridge.py.
+"""
+
+import numpy as np
+import pytest
+
+import archcalc
+from archcalc.analysis import analyze_network
+from archcalc.build import build
+from archcalc.conventions import get, names
+from archcalc.conventions.archcalc import ARCHCALC, backward_table
+from archcalc.cost.saved import SAVED, TABLE
+from archcalc.cost.training import Training
+from archcalc.errors import ArchcalcError
+from archcalc.ops import (OPS, Activation, AdaptivePool2d, BatchNorm2d, GradientSum, LayerNorm,
+                          Pool2d, Scale, Shape, Softmax, Upsample)
+from archcalc.spec import load_spec
+
+
+def backward(op, ins, out, grads=(1,), batch=1):
+    return ARCHCALC.backward_cost(op, ins, out, grads, batch)
+
+
+def test_every_op_type_has_a_backward_rule_and_a_saved_tensor_rule():
+    for op_type in OPS:
+        assert op_type in ARCHCALC.backward, op_type  # archcalc's own: no fallback
+        assert op_type in SAVED, op_type
+    assert GradientSum in ARCHCALC.backward
+    assert all(says for _, says in TABLE)
+    assert all(row[0] and row[-1] for row in backward_table())
+
+
+def test_only_archcalc_and_flopcounter_count_a_backward_pass():
+    assert {n for n in names() if get(n).trains} == {"archcalc", "torch"}
+
+
+# --- backward FLOPs of what FlopCounterMode does not count (BN, activations, pooling) ------
+
+def test_batch_norm_backward_is_10_per_element_or_5_without_an_input_gradient():
+    x = Shape(16, 8, 8)  # 1,024 elements per sample
+    bn = BatchNorm2d(16)
+    assert backward(bn, (x,), x, batch=2).flops == 10 * 2 * 1024 == 20480
+    assert backward(bn, (x,), x, grads=(0,), batch=2).flops == 5 * 2 * 1024
+    assert backward(LayerNorm(16), (x,), x).flops == 10 * 1024
+
+
+def test_batch_norm_forward_in_training_computes_its_statistics():
+    """Inference: 2 per element (scale, shift); training: layer norm's 5 + 2 (affine)."""
+    x = Shape(16, 8, 8)
+    bn = BatchNorm2d(16)
+    assert ARCHCALC.cost(bn, (x,), x).flops == 2 * 1024
+    assert ARCHCALC.in_training().cost(bn, (x,), x).flops == 7 * 1024
+    assert ARCHCALC.cost(bn, (x,), x).flops == 2 * 1024  # the inference rules are untouched
+
+
+def test_activation_and_softmax_backward():
+    x = Shape(3, 4, 4)  # 48 elements
+    for fn in ("relu", "relu6", "hswish", "gelu", "sigmoid"):
+        assert backward(Activation(fn), (x,), x).flops == 2 * 48  # derivative, product
+    t = Shape.tokens(10, 5)
+    assert backward(Softmax(), (t,), t).flops == 4 * 50  # y·g, row sum, difference, ·y
+
+
+def test_pooling_backward():
+    x = Shape(4, 8, 8)
+    out = Pool2d("max", 3, 2).out_shape(x)  # (8 − 3)//2 + 1 = 3: 36 outputs
+    assert backward(Pool2d("max", 3, 2), (x,), out).flops == 36  # added at its maximum
+    out = Pool2d("avg", 2).out_shape(x)  # 4×4×4 = 64 outputs, each spread over 2·2 inputs
+    assert backward(Pool2d("avg", 2), (x,), out).flops == 4 * 64
+    glob = Shape(8, 7, 7)
+    assert backward(AdaptivePool2d("avg", 1), (glob,), Shape(8, 1, 1)).flops == 392
+    assert backward(AdaptivePool2d("max", 2), (glob,), Shape(8, 2, 2)).flops == 32
+
+
+def test_upsample_scale_and_gradient_sum_backward():
+    x, y = Shape(2, 4, 4), Shape(2, 8, 8)  # 128 output elements
+    assert backward(Upsample(2, "bilinear"), (x,), y).flops == 8 * 128
+    assert backward(Upsample(2), (x,), y).flops == 128
+    x, gate = Shape(8, 4, 4), Shape(8, 1, 1)  # 128 elements
+    assert backward(Scale(), (x, gate), x, grads=(1, 1)).flops == 3 * 128
+    assert backward(Scale(), (x, gate), x, grads=(1, 0)).flops == 128
+    assert backward(GradientSum(3), (x,), x).flops == 2 * 128  # k − 1 adds per element
+
+
+def test_dense_backward_skips_the_first_layers_input_gradient():
+    """conv 3×3 of 6×6×4 → 6×6×8: 6·6·8·4·9 = 10,368 MACs; the first conv computes its weight
+    gradient only, the second its input's too; the first layer's BN its weights' only."""
+    a = archcalc.analyze("conv(out=8,k=3), conv(out=8,k=3)", input=(6, 6, 4), mode="train")
+    rows = {r["name"]: r for r in a.layer_rows()}
+    assert rows["conv0.conv"]["backward_macs"] == 10368
+    assert rows["conv0.conv"]["backward_flops"] == 2 * 10368
+    assert rows["conv1.conv"]["backward_macs"] == 2 * 6 * 6 * 8 * 8 * 9
+    assert rows["conv0.bn"]["backward_flops"] == 10 * 288  # its input (conv0's output) needs one
+    ir = archcalc.analyze("ir(t=6,out=24)", input=(8, 8, 24), mode="train")
+    add = {r["name"]: r for r in ir.layer_rows()}
+    # the block input is read by the expansion and the add, but the network input needs no
+    # gradient: nothing to sum
+    assert add["ir0.expand.conv"]["backward_flops"] == 2 * 8 * 8 * 144 * 24
+
+
+# --- the training step's memory, hand-computed --------------------------------------------
+
+TINY = "conv(out=4,k=1,act=relu)"  # with --norm none: conv 1×1 (12 weights) → relu
+
+
+@pytest.mark.parametrize("optimizer, dtype, expected", [
+    # input 2×2×3 (48 B), conv output C and relu output R (64 B each); conv saves the input,
+    # relu its output: 112 B saved.  Forward peak at the relu: input + C + R = 176 B.
+    # Backward at the relu: saved input and R, gradients of C and R: 240 B.  Weights and
+    # gradients 12 · 4 B each.
+    ("sgd", "fp32", 48 + 48 + 240),
+    ("momentum", "fp32", 48 + 48 + 48 + 240),
+    ("adam", "fp32", 48 + 48 + 2 * 48 + 240),
+    ("adamw", "fp32", 48 + 48 + 2 * 48 + 240),
+    # fp16: activations, weights and gradients at 2 B (backward peak 120 B), fp32 master
+    # weights 48 B and fp32 optimizer state (ZeRO §3.1's 2 + 2 + 12 bytes per weight for Adam)
+    ("sgd", "fp16", 24 + 24 + 48 + 120),
+    ("adamw", "fp16", 24 + 24 + 48 + 2 * 48 + 120),
+    ("momentum", "bf16", 24 + 24 + 48 + 48 + 120),
+])
+def test_step_memory_of_a_tiny_network(optimizer, dtype, expected):
+    a = archcalc.analyze(TINY, input=(2, 2, 3), norm="none", mode="train", optimizer=optimizer,
+                         dtype=dtype)
+    t = a.training_totals()
+    half = dtype != "fp32"
+    assert t["saved_activation_bytes"] == (56 if half else 112)
+    assert t["forward_peak_bytes"] == (88 if half else 176)
+    assert t["backward_peak_bytes"] == (120 if half else 240)
+    assert t["master_weight_bytes"] == (48 if half else 0)
+    assert t["train_memory_bytes"] == expected
+    assert t["backward_macs"] == 48 and t["backward_flops"] == 96 + 2 * 16
+    assert t["train_flops"] == (96 + 16) + 128
+
+
+TWO_BLOCKS = "conv(out=4,k=1,act=relu), conv(out=4,k=1,act=relu)"
+
+
+def test_checkpointing_two_blocks_by_hand():
+    """Batch 2, input 2×2×3 (96 B), every 2×2×4 map 128 B, BN statistics 2·4 fp32 (32 B).
+
+    Without checkpointing the forward saves the input, conv0's output (BN), relu0's output
+    (relu0 and conv1), conv1's output (BN), relu1's output and both BN's statistics: 672 B;
+    the forward peaks at the end (672 + bn1's output, which relu1 reads: 800 B) and the
+    backward at relu1 (672 saved + the gradients of bn1's and relu1's outputs: 928 B).
+    Checkpointed per block, the forward holds the two blocks' inputs (input, relu0's output:
+    224 B) and peaks at 480 B (input, relu0's output, conv1's and bn1's outputs); the
+    backward of block 1 recomputes it and peaks at relu1: its saved tensors (conv1's and
+    relu1's outputs, bn1's statistics: 288 B) + the held inputs (224 B) + two gradients
+    (256 B) = 768 B.  Recomputed: the forward again, 192 + 224 + 32 + 256 + 224 + 32 FLOPs
+    (conv0, bn0 in training, relu0, conv1, bn1, relu1).  Weights 44 (12 + 8 + 16 + 8) · 4 B,
+    gradients as much; SGD holds no state."""
+    none, ckpt = (archcalc.analyze(TWO_BLOCKS, input=(2, 2, 3), batch=2, mode="train",
+                                   optimizer="sgd", checkpoint=c).training_totals()
+                  for c in ("none", "blocks"))
+    assert (none["saved_activation_bytes"], none["forward_peak_bytes"],
+            none["backward_peak_bytes"], none["train_memory_bytes"]) == (672, 800, 928, 1280)
+    assert (ckpt["saved_activation_bytes"], ckpt["forward_peak_bytes"],
+            ckpt["backward_peak_bytes"], ckpt["train_memory_bytes"]) == (224, 480, 768, 1120)
+    assert ckpt["saved_activation_bytes_no_checkpoint"] == 672
+    assert ckpt["train_memory_bytes_no_checkpoint"] == 1280
+    assert none["recompute_flops"] == 0
+    assert ckpt["recompute_flops"] == 960 == ckpt["train_flops"] - none["train_flops"]
+    assert none["backward_flops"] == ckpt["backward_flops"] == 192 + 320 + 64 + 512 + 320 + 64
+
+
+def test_saved_tensors_are_counted_once_and_views_are_their_source():
+    """conv → BN → relu → conv: the relu output the next conv saves is one tensor (relu saves
+    its output); relu6 (hardtanh) saves its input, so with it the next conv is the first to
+    save the activation's output, and the network saves one map more."""
+    a = archcalc.analyze("conv(out=8,k=1), conv(out=8,k=1)", input=(4, 4, 3), mode="train")
+    rows = {r["name"]: r for r in a.layer_rows()}
+    assert rows["conv0.act"]["category"] == "relu" and rows["conv1.conv"]["saved_bytes"] == 0
+    relu6 = archcalc.analyze("conv(out=8,k=1), conv(out=8,k=1)", input=(4, 4, 3), mode="train",
+                             act="relu6")
+    rows6 = {r["name"]: r for r in relu6.layer_rows()}
+    assert rows6["conv1.conv"]["saved_bytes"] == 4 * 4 * 8 * 4
+    assert relu6.training_totals()["saved_activation_bytes"] == (
+        a.training_totals()["saved_activation_bytes"] + 4 * 4 * 8 * 4)
+
+
+def test_training_only_layers_run_in_training():
+    """Inception v3's auxiliary classifier: no cost at inference, forward and backward in
+    training."""
+    infer = archcalc.analyze("zoo:inception_v3")
+    train = archcalc.analyze("zoo:inception_v3", mode="train")
+    aux = [r for r in train.layer_rows() if r["block"] == "AuxLogits"]
+    convs = [r for r in aux if r["category"].startswith(("conv", "fully"))]
+    assert len(convs) == 3 and all(r["macs"] and r["backward_flops"] for r in convs)
+    assert train.totals.macs == infer.totals.macs + sum(r["macs"] for r in aux)
+
+
+def test_training_costs_evaluate_arrays_and_symbols_like_ints():
+    """One driver: the training totals of NumPy-valued and SymPy-valued networks equal the
+    integer ones, configuration by configuration."""
+    sp = pytest.importorskip("sympy")
+    from archcalc.symbolic import freed, symbol
+
+    settings = Training("adam", "blocks")
+
+    def totals(spec):
+        net = build(spec)
+        return analyze_network(net, batch=2, training=settings).training_totals()
+
+    spec = load_spec("ir(t=6,out=24,se=0.25)", (14, 14, 24))
+    exact = {t: totals(load_spec(f"ir(t={t},out=24,se=0.25)", (14, 14, 24))) for t in (2, 4)}
+    arrays = totals(_with_t(spec, np.array([2.0, 4.0])))
+    for i, t in enumerate((2, 4)):
+        assert {k: int(np.broadcast_to(v, 2)[i]) for k, v in arrays.items()} == exact[t]
+    symbolic = totals(freed(load_spec("ir(t=6,out=24)", (14, 14, 24)), ("res",)))
+    res = symbol("res")
+    at_14 = totals(load_spec("ir(t=6,out=24)", (14, 14, 24)))
+    assert {k: int(sp.sympify(v).subs(res, 14)) for k, v in symbolic.items()} == at_14
+
+
+def _with_t(spec, t):
+    from dataclasses import replace
+
+    layer = spec.layers[0]
+    params = dict(layer.params, t=t)
+    return replace(spec, layers=(replace(layer, params=tuple(params.items())),))
+
+
+# --- options and errors ------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"mode": "fit"}, "--mode"), ({"optimizer": "lion"}, "--optimizer"),
+    ({"checkpoint": "layers"}, "--checkpoint"), ({"mode": "train", "dtype": "int8"}, "--dtype"),
+    ({"mode": "train", "convention": "fvcore"}, "--mode"),
+    ({"mode": "train", "convention": "thop"}, "--mode"),
+])
+def test_bad_training_options_name_their_field(kwargs, field):
+    with pytest.raises(ArchcalcError) as exc:
+        archcalc.analyze("conv(out=8)", input=(8, 8, 3), **kwargs)
+    assert exc.value.field == field
+
+
+def test_inference_is_unchanged_by_the_training_options():
+    plain = archcalc.analyze("zoo:mobilenet_v2")
+    again = archcalc.analyze("zoo:mobilenet_v2", optimizer="sgd", checkpoint="blocks")
+    assert plain.totals == again.totals and again.training is None
+    assert plain.total_row() == again.total_row()
