@@ -14,7 +14,7 @@ import pytest
 import archcalc
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
-SCRIPTS = ("startup", "inprocess", "scale", "bridge", "reports", "sweep")
+SCRIPTS = ("startup", "inprocess", "scale", "bridge", "reports", "sweep", "train_step")
 
 
 @pytest.fixture(scope="module")

@@ -24,17 +24,22 @@ def _markdown(doc) -> str:
 def blocks() -> dict[str, str]:
     """``{marker name: Markdown}`` of every generated README block."""
     from archcalc import api
-    from archcalc.conventions.archcalc import per_op_table
+    from archcalc.conventions.archcalc import backward_table, per_op_table
+    from archcalc.cost.saved import TABLE
     from archcalc.report.document import ConventionsReport
 
     per_op = "\n".join(["| op | params | MACs | FLOPs |", "|---|---|---|---|"]
                        + [f"| {' | '.join(row)} |" for row in per_op_table()])
+    backward = "\n".join(["| op | backward MACs | backward FLOPs |", "|---|---|---|"]
+                         + [f"| {' | '.join(row)} |" for row in backward_table()])
+    saved = "\n".join(["| op | autograd saves for backward |", "|---|---|"]
+                      + [f"| {op} | {says} |" for op, says in TABLE])
     disagree = "\n\n".join([
         _markdown(api.explain(["zoo:mobilenet_v2"], ["all"],
                               command="archcalc explain zoo:mobilenet_v2 --vs all")),
         _markdown(api.explain(["zoo:mobilenet_v2"], ["fvcore"])),
         _markdown(api.explain(["zoo:mobilenet_v2"], ["thop", "torch"]))])
-    return {"per-op": per_op, "disagree": disagree,
+    return {"per-op": per_op, "backward": backward, "saved": saved, "disagree": disagree,
             "conventions": _markdown(ConventionsReport())}
 
 

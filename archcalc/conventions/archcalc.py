@@ -227,26 +227,27 @@ _MOVEMENT = (Concat, ChannelSplit, ChannelShuffle, Permute, WindowShift, PatchMe
 
 
 @backward(Conv2d, ConvTranspose2d, Linear, label="conv, transposed conv, linear",
-          detail=("2·MACs: input gradient + weight gradient (MACs alone where the input needs "
-                  "no gradient: a first layer)",))
+          detail=("2 × the forward's: input and weight gradients (the forward's alone where the "
+                  "input needs no gradient: a first layer)",))
 def _dense_backward(op, ins, out: Shape, grads) -> Cost:
-    """2·MACs (+1 per output element for the bias gradient)"""
+    """2 per backward MAC (+1 per output element for the bias gradient)"""
     m = macs(op, ins, out) * (1 + grads[0])
     return Cost(macs=m, flops=2 * m + (out.numel if op.bias else 0))
 
 
 @backward(MatMul, AttnValues, label="matmul, attention output AV",
-          detail=("MACs per input that needs a gradient",))
+          detail=("the forward's per input that needs a gradient",))
 def _matmul_backward(op, ins, out: Shape, grads) -> Cost:
-    """2·MACs"""
+    """2 per backward MAC"""
     m = macs(op, ins, out) * (grads[0] + grads[1])
     return Cost(macs=m, flops=2 * m)
 
 
 @backward(AttnScores, label="attention scores QKᵀ/√d",
-          detail=("2·MACs: query and key gradients",))
+          detail=("2 × the forward's: query and key gradients",))
 def _attn_scores_backward(op: AttnScores, ins, out: Shape, grads) -> Cost:
-    """2·MACs + 1 per query element (scale) + 1 per score for the bias table's gradient"""
+    """2 per backward MAC + 1 per query element (scale) + 1 per score for the bias table's
+    gradient"""
     m = 2 * macs(op, ins, out) * grads[0]
     return Cost(macs=m, flops=2 * m + grads[0] * (ins[0].numel // 3)
                 + (out.numel if op.rel_bias else 0))
