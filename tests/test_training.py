@@ -244,3 +244,103 @@ def test_inference_is_unchanged_by_the_training_options():
     again = archcalc.analyze("zoo:mobilenet_v2", optimizer="sgd", checkpoint="blocks")
     assert plain.totals == again.totals and again.training is None
     assert plain.total_row() == again.total_row()
+
+
+# --- the command line --------------------------------------------------------------------
+
+def test_cli_analyze_train_json_carries_every_figure(cli):
+    import json
+
+    code, out, err = cli("analyze", "ir(t=6,out=24)", "--input", "56x56x24", "--mode", "train",
+                         "--optimizer", "momentum", "--checkpoint", "blocks", "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    a = archcalc.analyze("ir(t=6,out=24)", input=(56, 56, 24), mode="train",
+                         optimizer="momentum", checkpoint="blocks")
+    assert doc["training"] == {"optimizer": "momentum", "checkpoint": "blocks"}
+    assert {k: doc["totals"][k] for k in a.training_totals()} == a.training_totals()
+    assert [r["saved_bytes"] for r in doc["layers"]] == [r["saved_bytes"] for r in a.layer_rows()]
+
+
+def test_cli_compare_train_table_and_markdown(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = cli("compare", "--mode", "train")
+    assert code == 0, err
+    assert "step memory" in out and "saved act." in out and "training step, adamw" in out
+    assert max(map(len, out.splitlines())) <= 80
+    for name in ("conv(out=24,k=3)", "dwsep(out=24,k=3)", "ir(t=6,out=24,k=3)"):
+        assert name in out
+    code, out, err = cli("compare", "--mode", "train", "--dtype", "bf16", "-f", "markdown")
+    assert code == 0 and "### training step memory" in out and "fp32 master" in out
+
+
+def test_cli_sweep_train_filters_and_sorts_on_training_metrics(cli):
+    import json
+
+    code, out, err = cli("sweep", "ir(out=24)", "--t", "1:4", "--input", "56x56x24", "--mode",
+                         "train", "--where", "train_memory_bytes<4e6", "--sort",
+                         "-saved_activation_bytes", "-f", "json")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert rows and all(r["train_memory_bytes"] < 4e6 for r in rows)
+    saved = [r["saved_activation_bytes"] for r in rows]
+    assert saved == sorted(saved, reverse=True)
+    one = archcalc.analyze(f"ir(out=24,t={rows[0]['t']})", input=(56, 56, 24), mode="train")
+    assert rows[0]["train_flops"] == one.training_totals()["train_flops"]
+
+
+def test_cli_report_train_html_draws_the_training_profile(cli, tmp_path):
+    """The page holds the training section, and headless Chromium (where installed, see
+    tests/browser.py) draws every chart, the saved-activation profile among them, offline and
+    without a script error."""
+    pytest.importorskip("plotly")
+    from . import browser
+
+    target = tmp_path / "train.html"
+    code, _, err = cli("report", "ir(t=6,out=24)", "dwsep(out=24)", "--input", "28x28x24",
+                       "--mode", "train", "--checkpoint", "blocks", "-o", target)
+    assert code == 0, err
+    page = target.read_text(encoding="utf-8")
+    assert 'id="fig-training"' in page and "<h2>Training step</h2>" in page
+    assert "held for backward" in page and "step memory no ckpt" in page
+    chromium = browser.find_chromium()
+    if chromium is None:
+        pytest.skip("no Chromium binary found: the page was not rendered")
+    shown = browser.Rendered(browser.dump_dom(chromium, target, tmp_path / "profile").wait())
+    assert shown.errors == "" and shown.resources == []
+    divs = shown.plot_divs()
+    assert "fig-training" in divs and shown.rendered == str(len(divs))
+    assert all('<svg class="main-svg"' in markup for markup in divs.values())
+
+
+@pytest.mark.parametrize("args, expect", [
+    (("--mode", "fit"), "--mode: expected one of infer, train"),
+    (("--mode", "train", "--optimizer", "lion"), "--optimizer: expected one of sgd, momentum"),
+    (("--mode", "train", "--checkpoint", "layers"), "--checkpoint: expected one of none, blocks"),
+    (("--mode", "train", "--convention", "fvcore"), "--mode: convention fvcore counts the "
+                                                    "forward pass only"),
+    (("--mode", "train", "--dtype", "int8"), "--dtype: training is counted in fp32"),
+    (("--mode", "train", "--symbolic"), "--mode: closed forms are of the inference pass"),
+])
+def test_cli_bad_training_options_are_one_line_exit_2(cli, args, expect):
+    command = "compare" if "--symbolic" in args else "analyze"
+    target = () if command == "compare" else ("conv(out=8)",)
+    code, out, err = cli(command, *target, *args)
+    assert code == 2 and out == "", err
+    assert len(err.strip().splitlines()) == 1 and expect in err, err
+
+
+@pytest.mark.parametrize("argv", [["compare", "--mode", "train"],
+                                  ["analyze", "zoo:mobilenet_v2", "--mode", "train",
+                                   "--checkpoint", "blocks", "-f", "json"]])
+def test_train_mode_imports_no_heavy_modules(argv):
+    import subprocess
+    import sys
+
+    heavy = ("torch", "fvcore", "pandas", "sympy", "plotly", "numpy", "openpyxl")
+    code = (f"import runpy, sys\nsys.argv = ['archcalc', *{argv!r}]\n"
+            "try:\n    runpy.run_module('archcalc', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            f"sys.stderr.write('LOADED:' + ' '.join(m for m in {heavy!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "LOADED:" in proc.stderr, proc.stderr
+    assert proc.stderr.split("LOADED:")[1].split() == []

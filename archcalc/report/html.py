@@ -342,7 +342,10 @@ def training_figure(report: Report) -> dict:
                      rangemode="tozero")
     fig.update_layout(_base_layout("Saved activations along the network, and the backward "
                                    "pass's activation memory", hovermode="closest"))
-    return _figure_json(fig, "fig-training", 440)
+    rows = 1 + (2 * len(report.analyses) - 1) // 4
+    fig.update_layout(legend={"y": -0.16, "yanchor": "top", "x": 0},
+                      margin={"t": 60, "b": 90 + 22 * rows})
+    return _figure_json(fig, "fig-training", 460 + 22 * rows)
 
 
 def roofline_figure(a: Analysis, colors: dict) -> dict:
