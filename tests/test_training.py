@@ -344,3 +344,29 @@ def test_train_mode_imports_no_heavy_modules(argv):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "LOADED:" in proc.stderr, proc.stderr
     assert proc.stderr.split("LOADED:")[1].split() == []
+
+
+def test_cli_report_train_xlsx_has_a_training_sheet_and_columns(cli, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    target = tmp_path / "train.xlsx"
+    code, _, err = cli("report", "ir(t=6,out=24)", "dwsep(out=24)", "--input", "28x28x24",
+                       "--mode", "train", "-o", target)
+    assert code == 0, err
+    wb = openpyxl.load_workbook(target)
+    assert "Training" in wb.sheetnames
+    rows = list(wb["Training"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "candidate")
+    first = dict(zip(header, rows[rows.index(header) + 1]))
+    a = archcalc.analyze("ir(t=6,out=24)", input=(28, 28, 24), mode="train")
+    assert first["step memory"] == a.training_totals()["train_memory_bytes"]
+    layers = wb[wb.sheetnames[2]]
+    assert "saved" in [c.value for c in layers[1]]
+
+
+def test_conventions_lists_the_backward_rules_with_their_sources(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, err = cli("conventions", "torch")
+    assert code == 0, err
+    assert "Conv2d, ConvTranspose2d (backward)" in out and "conv_backward_flop" in out
+    code, out, _ = cli("conventions", "fvcore")
+    assert "(backward)" not in out

@@ -76,6 +76,10 @@ def per_op_rows() -> list[dict]:
 
 
 def source_rows(name: str) -> list[dict]:
-    """Each rule of convention ``name``: the op types, what it counts, the source line."""
-    return [{"op": ", ".join(t.__name__ for t in types) or "every other op", "counts": r.says,
-             "source": r.source or "archcalc"} for types, r in get(name).unique_rules()]
+    """Each rule of convention ``name``: the op types, what it counts, the source line; then
+    its backward rules (``--mode train``), where it has them."""
+    conv = get(name)
+    tables = [(None, "")] + ([(conv.backward, " (backward)")] if conv.trains else [])
+    return [{"op": (", ".join(t.__name__ for t in types) or "every other op") + suffix,
+             "counts": r.says, "source": r.source or "archcalc"}
+            for table, suffix in tables for types, r in conv.unique_rules(table)]

@@ -3,9 +3,10 @@
 Sheets: **Summary** (context, per candidate its settings and totals, the command and version),
 one **Layers** sheet per candidate (one row per op, exact integers; traffic = read + written
 as a formula; a ``SUBTOTAL(9, …)`` totals row that follows the autofilter; peak activations
-as ``MAX`` of the live-activation column; block subtotals below), **Compare** (totals as
-formulas over the Layers sheets, ratios to the first candidate, FLOP/byte) and
-**Conventions**.  Every number written is archcalc's exact count; the formulas only add them
+as ``MAX`` of the live-activation column; block subtotals below; with ``--mode train`` the
+training columns too), **Compare** (totals as formulas over the Layers sheets, ratios to the
+first candidate, FLOP/byte), **Training** (``--mode train``: each candidate's training step,
+exact) and **Conventions**.  Every number written is archcalc's exact count; the formulas only add them
 up, so editing a layer's MACs moves the Layers, Compare and Summary totals and ratios.
 
 Compare sums the Layers columns with ``SUM`` (not the filtered ``SUBTOTAL`` row), so filtering
@@ -154,8 +155,9 @@ def _layers_sheet(wb: Workbook, title: str, a: Analysis) -> None:
     """One candidate's layers, its totals row right below, then the block subtotals."""
     ws = wb.create_sheet(title)
     last = last_row(a)
-    ws.auto_filter.ref = _table(ws, 1, LAYER_COLUMNS, _layer_rows(a))
-    _rows(ws, last + 1, LAYER_COLUMNS, [_totals_row(last)])
+    columns = LAYER_COLUMNS + (C.TRAIN_LONG if a.training is not None else ())
+    ws.auto_filter.ref = _table(ws, 1, columns, _layer_rows(a))
+    _rows(ws, last + 1, columns, [_totals_row(last)])
     for cell in ws[last + 1]:
         cell.font = BOLD
     _table(ws, last + 3, BLOCK_COLUMNS, _block_rows(a, last + 4, last))
@@ -222,6 +224,18 @@ def _summary_sheet(wb: Workbook, report: Report, at: dict[str, str]) -> None:
     _fit_widths(ws, min_row=top)
 
 
+def _training_sheet(wb: Workbook, report: Report) -> None:
+    """``--mode train``: per candidate the training step's totals (exact counts) and what
+    the step memory holds."""
+    ws = wb.create_sheet("Training")
+    top = _lines(ws, 1, [("context", report.context())]) + 1
+    totals = report.comparison.baseline.training.settings.totals
+    columns = (C.col("candidate"), C.col("params")) + tuple(C.col(k) for k in totals)
+    _table(ws, top, columns, [{**r, "candidate": r["name"]}
+                              for r in report.comparison.summary_rows()])
+    _fit_widths(ws, min_row=top)
+
+
 def _conventions_sheet(wb: Workbook, report: Report) -> None:
     """The counting conventions: one line per quantity, the per-op table, the footer."""
     ws = wb.create_sheet("Conventions")
@@ -245,6 +259,8 @@ def present_report(report: Report, view) -> bytes:
     _compare_sheet(wb, report, titles)
     for title, a in zip(titles, report.analyses):
         _layers_sheet(wb, title, a)
+    if report.comparison.baseline.training is not None:
+        _training_sheet(wb, report)
     _conventions_sheet(wb, report)
     buf = io.BytesIO()
     wb.save(buf)
