@@ -8,8 +8,9 @@ to the leaf module running when it was saved (forward pre- and post-hooks); tens
 apart by their storage (``untyped_storage()``: a view and its source are one storage; on the
 meta device storages are distinct objects too), and the storages of parameters and buffers
 (module state, which training does not add) are left out.  ``FlopCounterMode`` runs around
-``loss.backward()`` and each op it counts is charged to the layer whose autograd node runs it.  The loss is the sum of every output no layer reads (an auxiliary
-classifier's included), so every layer that runs in training gets a gradient.
+``loss.backward()`` and each op it counts is charged to the layer whose autograd node runs
+it.  The loss is the sum of every output no layer reads (an auxiliary classifier's included),
+so every layer that runs in training gets a gradient.
 """
 
 from __future__ import annotations
