@@ -42,7 +42,8 @@ def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
                    options: Options | None = None, **kwargs):
     """Analyze a real ``torch.nn.Module``: traced into archcalc's IR (torch.fx, or module hooks
     where fx cannot trace), every op checked against the aten ops torch runs, then costed like
-    any spec (``dtype``, ``batch``, ``memory`` and ``convention`` of :class:`Options` apply).
+    any spec (``dtype``, ``batch``, ``memory``, ``convention`` and ``mode`` of :class:`Options`
+    apply).
     Returns an :class:`Inspection`: the analysis, the method and the notes the CLI prints."""
     from .analysis import analyze_network
     from .bridge.fx_import import network_from_module
@@ -55,7 +56,7 @@ def inspect_module(module, input_hwc=(224, 224, 3), name: str | None = None,
     net, method, notes = network_from_module(module, input_hwc, name)
     analysis = analyze_network(net, dtype=opts.dtype or "fp32", batch=opts.batch,
                                memory=opts.memory, spec_text=net.name,
-                               convention=opts.convention)
+                               convention=opts.convention, training=opts.training)
     return Inspection(analysis, method, notes)
 
 

@@ -134,3 +134,15 @@ def test_checkpointed_forward_holds_the_block_inputs():
                                              use_reentrant=True)
     assert sum(held.values()) == a.training_totals()["saved_activation_bytes"] == 2 * 4 * (
         8 * 8 * 3 + 8 * 8 * 8 + 8 * 8 * 8 + 4 * 4 * 16)
+
+
+def test_an_inspected_model_trains_like_its_spec():
+    """A module imported by ``inspect`` (torch.fx) counts the same training step as the spec
+    it was built from."""
+    from archcalc import bridge_api
+
+    a = archcalc.analyze("ir(t=6,out=24,se=0.25), pool(global), linear(out=10)",
+                         input=(16, 16, 24), batch=4, mode="train", optimizer="momentum")
+    inspected = bridge_api.inspect_module(bridge_api.build_module(a.network), (16, 16, 24),
+                                          batch=4, mode="train", optimizer="momentum")
+    assert inspected.analysis.training_totals() == a.training_totals()
