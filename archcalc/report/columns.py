@@ -121,9 +121,10 @@ TRAIN_ROLLUP = tuple(col(k) for k in ("backward_macs", "backward_flops", "saved_
 TRAIN_LONG = tuple(col(k) for k in ("backward_macs", "backward_flops", "recompute_flops",
                                     "saved_bytes", "held_bytes", "forward_activation_bytes",
                                     "backward_activation_bytes"))
-STEP_MEMORY = tuple(col(k) for k in ("weight_bytes", "gradient_bytes", "master_weight_bytes",
-                                     "optimizer_state_bytes", "forward_peak_bytes",
-                                     "backward_peak_bytes", "train_memory_bytes"))
+STEP_MEMORY = tuple(replace(col(k), drop=d) for k, d in (
+    ("weight_bytes", 4), ("gradient_bytes", 2), ("master_weight_bytes", 1),
+    ("optimizer_state_bytes", 4), ("forward_peak_bytes", 3), ("backward_peak_bytes", 3),
+    ("train_memory_bytes", 0)))
 
 
 def with_ratio(columns) -> tuple[Column, ...]:

@@ -296,10 +296,15 @@ def _layer_rows_with_blocks(a: Analysis) -> list[dict]:
 def analysis_section(a: Analysis, by: str) -> Section:
     """One analysis grouped ``by`` layer, block or op, ending with the network totals."""
     t = a.totals
-    caption = (f"{a.dtype} · batch {a.batch} · {a.memory}{training_context(a)} · peak "
-               f"activations {C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}"
-               + _on_hardware(a))
     trained = a.training is not None
+    if trained:
+        step = a.training_totals()
+        peak = (f"saved for backward {C.fmt(step['saved_activation_bytes'], 'bytes')} · step "
+                f"memory {C.fmt(step['train_memory_bytes'], 'bytes')}")
+    else:
+        peak = f"peak activations {C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}"
+    caption = (f"{a.dtype} · batch {a.batch} · {a.memory}{training_context(a)} · {peak}"
+               + _on_hardware(a))
     if by == "layer":
         timed = (C.col("latency_s"), C.col("bound")) if a.hardware is not None else ()
         return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}",
