@@ -156,18 +156,25 @@ class Analysis:
         return self._rollup(lambda r: r.category)
 
     @cached_property
-    def roofline(self):
-        """Roofline times on ``hardware`` (``None`` without a profile)."""
+    def rate_classes(self) -> tuple:
+        """Per node its :func:`archcalc.roofline.rate_class` (``None``: it does not run)."""
+        from .roofline import rate_class
+
+        return tuple(None if n.train_only else rate_class(n.op) for n in self.network.nodes)
+
+    @cached_property
+    def layer_times(self):
+        """Per-layer roofline times on ``hardware`` (``None`` without a profile)."""
         if self.hardware is None:
             return None
-        from .roofline import roofline
+        from .roofline import layer_times
 
-        return roofline(self.records, self.hardware.peak(self.dtype), self.hardware.bandwidth)
+        return layer_times(self.records, self.rate_classes, self.hardware, self.dtype)
 
     def _timed(self, i: int) -> dict:
-        if self.roofline is None:
+        if self.layer_times is None:
             return {}
-        t = self.roofline.layers[i]
+        t = self.layer_times[i]
         return {"latency_s": t.latency_s, "bound": t.bound,
                 "attainable_flops": t.attainable_flops}
 
@@ -210,11 +217,18 @@ class Analysis:
                 "macs_share": 1.0, **self.latency()}
 
     def latency(self) -> dict:
-        """``latency_s`` and ``memory_bound_share`` on ``hardware`` (empty without one)."""
-        if self.roofline is None:
+        """``latency_s`` and ``memory_bound_share`` on ``hardware`` (empty without one; NumPy
+        arrays in a sweep)."""
+        if self.hardware is None:
             return {}
-        return {"latency_s": self.roofline.latency_s,
-                "memory_bound_share": self.roofline.memory_bound_share}
+        from .roofline import network_latency
+
+        c = self.columns
+        moved = [r + w for r, w in zip(c["bytes_read"], c["bytes_written"])]
+        total, memory = network_latency(c["flops"], moved, self.rate_classes, self.hardware,
+                                        self.dtype)
+        share = None if isinstance(total, float) and not total else memory / total
+        return {"latency_s": total, "memory_bound_share": share}
 
     def to_frame(self, by: str = "layer"):
         """The rows of one grouping as a pandas DataFrame (pandas imported here, lazily)."""

@@ -165,7 +165,7 @@ def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **k
         net = build(spec, fold_bn=opts.fold_bn)
         return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
                                memory=opts.memory, convention=opts.convention,
-                               hardware=_hardware(opts), description=spec.description,
+                               hardware=hardware_of(opts), description=spec.description,
                                spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
 
 
@@ -202,7 +202,7 @@ def explain(refs, vs, options: Options | None = None, command: str = ""):
     return ExplainReport(tuple(out), command)
 
 
-def _hardware(opts: Options):
+def hardware_of(opts: Options):
     """The hardware profile the options name, or ``None``."""
     if opts.hardware is None:
         return None
@@ -259,7 +259,8 @@ def sweep(target: str, axes, options: Options | None = None, where: str | None =
     ``-`` first for descending), ``top`` N rows, ``pareto`` (``"macs,params"``)."""
     from . import sweep as sw
 
-    names = [a.name for a in axes] + list(sw.METRICS)
+    metrics = sw.metric_names(options or Options())
+    names = [a.name for a in axes] + list(metrics)
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ArchcalcError(f"expected a positive integer, got {top!r}", field="--top")
     front = None
@@ -267,7 +268,7 @@ def sweep(target: str, axes, options: Options | None = None, where: str | None =
         parts = pareto.split(",")
         if len(parts) != 2:
             raise ArchcalcError(f"expected two metrics X,Y, got {pareto!r}", field="--pareto")
-        front = tuple(sw.parse_order(p.strip(), sw.METRICS, "--pareto") for p in parts)
+        front = tuple(sw.parse_order(p.strip(), metrics, "--pareto") for p in parts)
     selection = sw.Selection(sw.parse_where(where, names) if where else None,
                              sw.parse_order(sort, names) if sort else None, top, front)
     with _collector_paused():

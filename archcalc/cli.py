@@ -268,7 +268,7 @@ def sweep(
         "--pareto", help="Keep the Pareto front of two metrics (minimised; -METRIC maximised), "
                          "e.g. macs,params.", metavar="X,Y")] = None,
     format: FormatOpt = None, output: OutOpt = None, plotly_js: PlotlyOpt = "embed",
-    convention: ConventionOpt = "archcalc",
+    convention: ConventionOpt = "archcalc", hardware: HardwareOpt = None,
 ):
     """Every metric over a grid: --NAME VALUES per swept parameter (a,b,c or start:stop[:step]),
     e.g. sweep ir --t 1:8 --k 3,5,7 --in-ch 8:1024:8 --out-ch 8:1024:8 --s 1,2 --input 56x56x8;
@@ -280,7 +280,7 @@ def sweep(
     fmt = _format(format, output, "sweep")
     axes = parse_axes(ctx.args)
     options = _options(input, None, None, norm, act, dtype, batch, memory, fold_bn, None,
-                       convention=convention)
+                       convention=convention, hardware=hardware)
     with _progress() as progress:
         result = api.sweep(target, axes, options, where, sort, top, pareto, progress)
     show(SweepReport(result, _command()), fmt, output, plotly_js)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .analysis import TOTAL_FIELDS, analyze_network
-from .api import Options, analyze
+from .api import Options, analyze, hardware_of
 from .build import build
 from .errors import ArchcalcError
 from .num import InvalidRows, MixedDecision
@@ -40,6 +40,7 @@ from .blocks import block_fields
 EXACT = 2**53
 COUNTS = TOTAL_FIELDS  # params, macs, flops, bytes_read, bytes_written, peak_activation_bytes
 METRICS = COUNTS + ("bytes", "arithmetic_intensity")
+TIMED = ("latency_s", "memory_bound_share")  # with --hardware: roofline seconds, and share
 INPUT_AXES = ("in_ch", "res", "h", "w")
 NETWORK_AXES = {"width_mult": "width", "resolution": "resolution", "depth_mult": "depth"}
 RENAMED = {"out_ch": "out"}
@@ -147,6 +148,11 @@ class SweepResult:
     vectorised: bool = True
     convention: str = "archcalc"
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metric columns: :data:`METRICS`, and :data:`TIMED` with a hardware profile."""
+        return METRICS + tuple(k for k in TIMED if k in self.columns)
+
     def rows(self) -> list[dict]:
         """The kept rows as dicts of Python numbers (counts as exact ints; an undefined
         intensity, where nothing moves, as ``None``)."""
@@ -217,12 +223,17 @@ def _plain(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def metric_names(options: Options) -> tuple[str, ...]:
+    """The metrics a sweep with ``options`` gives (roofline times with ``--hardware``)."""
+    return METRICS + (TIMED if options.hardware else ())
+
+
 def _exact(spec: Spec, options: Options, values: dict) -> dict:
     """One configuration through the scalar path: exact Python integers."""
     plain = {k: _plain(v) for k, v in values.items()}
-    totals = analyze(_with_values(spec, plain), replace(options, input=None)).totals
-    return {**totals.as_dict(), "bytes": totals.bytes,
-            "arithmetic_intensity": totals.arithmetic_intensity}
+    a = analyze(_with_values(spec, plain), replace(options, input=None))
+    return {**a.totals.as_dict(), "bytes": a.totals.bytes,
+            "arithmetic_intensity": a.totals.arithmetic_intensity, **a.latency()}
 
 
 class _Evaluator:
@@ -231,12 +242,13 @@ class _Evaluator:
 
     def __init__(self, spec: Spec, options: Options):
         self.spec, self.options = spec, options
+        self.hardware = hardware_of(options)
         self.refused: dict[str, list] = {}  # reason -> [count, example]
 
     def __call__(self, grid: dict) -> tuple[dict, np.ndarray]:
         """``(metrics, ok)`` of a chunk: float64 arrays per count, and the valid rows."""
         n = len(next(iter(grid.values())))
-        out = {k: np.full(n, np.nan) for k in COUNTS}
+        out = {k: np.full(n, np.nan) for k in COUNTS + (TIMED if self.hardware else ())}
         ok = np.ones(n, bool)
         self._fill({k: v.astype(float) for k, v in grid.items()}, np.arange(n), out, ok)
         return out, ok  # float64 arithmetic: it never wraps (exact below 2**53)
@@ -246,11 +258,12 @@ class _Evaluator:
         try:
             with np.errstate(all="ignore"):
                 net = build(_with_values(self.spec, part), fold_bn=self.options.fold_bn)
-                totals = analyze_network(net, self.spec.default("dtype", "fp32"),
-                                         self.options.batch, self.options.memory,
-                                         convention=self.options.convention).totals
-            for k in COUNTS:
-                out[k][where] = np.broadcast_to(np.asarray(getattr(totals, k), float), where.shape)
+                a = analyze_network(net, self.spec.default("dtype", "fp32"), self.options.batch,
+                                    self.options.memory, convention=self.options.convention,
+                                    hardware=self.hardware)
+                values = {**a.totals.as_dict(), **a.latency()}
+            for k, v in values.items():
+                out[k][where] = np.broadcast_to(np.asarray(v, float), where.shape)
         except MixedDecision as split:
             mask = np.broadcast_to(split.mask, where.shape)
             self._fill(grid, where[mask], out, ok)
@@ -499,19 +512,20 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
         values = {a.name: a.values[i] for a, i in zip(axes, np.unravel_index(index, shape))}
         try:
             option_values = {NETWORK_AXES[k]: v for k, v in values.items()}
-            totals = analyze(spec, replace(opts, **option_values)).totals
+            analysis = analyze(spec, replace(opts, **option_values))
         except ArchcalcError as exc:
             entry = refusals.setdefault(exc.message, [0, values])
             entry[0] += 1
             continue
-        rows.append({**values, **totals.as_dict()})
+        rows.append({**values, **analysis.totals.as_dict(), **analysis.latency()})
         if progress and index % 16 == 15:
             progress(index + 1, size)
     if refusals and not rows:
         reason, (count, example) = next(iter(refusals.items()))
         raise ArchcalcError(reason, field=axes[0].option)
     columns = {k: np.array([r[k] for r in rows], dtype=object if k in COUNTS else None)
-               for k in [a.name for a in axes] + list(COUNTS)}
+               for k in [a.name for a in axes] + list(COUNTS)
+               + list(TIMED if opts.hardware else ())}
     columns = _finish({k: (v.astype(np.int64) if k in COUNTS and all(abs(x) < EXACT for x in v)
                            else v) for k, v in columns.items()})
     if selection.where is not None:

@@ -59,6 +59,4 @@ def present_explain(doc, view) -> str:
 
 def present_sweep(doc, view) -> str:
     """One row per kept configuration: swept parameters by option name, then every metric."""
-    from ..sweep import METRICS
-
-    return _csv([a.name for a in doc.result.axes] + list(METRICS), doc.result.rows())
+    return _csv([a.name for a in doc.result.axes] + list(doc.result.metrics), doc.result.rows())

@@ -117,7 +117,10 @@ class SweepReport:
 
     def columns(self) -> tuple[C.Column, ...]:
         """The swept parameters by option name, then the headline metrics."""
-        return tuple(C.Column(a.name, a.name, "number") for a in self.result.axes) + C.SUMMARY
+        timed = tuple(C.col(k) for k in ("latency_s", "memory_bound_share")
+                      if k in self.result.columns)
+        return (tuple(C.Column(a.name, a.name, "number") for a in self.result.axes)
+                + C.SUMMARY + timed)
 
     def notes(self) -> list[str]:
         """What happened to the grid, in sentences."""
