@@ -125,6 +125,7 @@ class Analysis:
     description: str = ""
     convention: str = "archcalc"
     hardware: object = None  # a hardware Profile: roofline latency per layer and in total
+    measured: object = None  # a roofline.Measured: seconds measured per layer and in total
 
     @cached_property
     def records(self) -> tuple[LayerRecord, ...]:
@@ -172,11 +173,20 @@ class Analysis:
         return layer_times(self.records, self.rate_classes, self.hardware, self.dtype)
 
     def _timed(self, i: int) -> dict:
-        if self.layer_times is None:
-            return {}
-        t = self.layer_times[i]
-        return {"latency_s": t.latency_s, "bound": t.bound,
-                "attainable_flops": t.attainable_flops}
+        out = {}
+        if self.layer_times is not None:
+            t = self.layer_times[i]
+            out = {"latency_s": t.latency_s, "bound": t.bound,
+                   "attainable_flops": t.attainable_flops}
+        if self.measured is not None and self.measured.layer_s:
+            from .roofline import error
+
+            seconds = self.measured.layer_s[i]
+            out["measured_s"] = seconds
+            if self.layer_times is not None:
+                out["error"] = error(out["latency_s"] if seconds is not None else None,
+                                     seconds)
+        return out
 
     def _shares(self, params, macs) -> dict:
         t = self.totals
@@ -217,18 +227,34 @@ class Analysis:
                 "macs_share": 1.0, **self.latency()}
 
     def latency(self) -> dict:
-        """``latency_s`` and ``memory_bound_share`` on ``hardware`` (empty without one; NumPy
-        arrays in a sweep)."""
+        """``latency_s`` and ``memory_bound_share`` on ``hardware`` (NumPy arrays in a sweep);
+        ``measured_s`` where measured, and the prediction's ``error`` with both."""
+        out = {} if self.measured is None else {"measured_s": self.measured.network_s}
         if self.hardware is None:
-            return {}
-        from .roofline import network_latency
+            return out
+        from .roofline import error, network_latency
 
         c = self.columns
         moved = [r + w for r, w in zip(c["bytes_read"], c["bytes_written"])]
         total, memory = network_latency(c["flops"], moved, self.rate_classes, self.hardware,
                                         self.dtype)
         share = None if isinstance(total, float) and not total else memory / total
-        return {"latency_s": total, "memory_bound_share": share}
+        if self.measured is not None:
+            out["error"] = error(total, self.measured.network_s)
+        return {"latency_s": total, "memory_bound_share": share, **out}
+
+    def prediction_error(self) -> dict | None:
+        """How far the roofline is from the measurement: the network's ``error``, and the
+        ``median_layer_error`` (median of |error| over the layers that ran); ``None``
+        unless both exist."""
+        if self.hardware is None or self.measured is None:
+            return None
+        import statistics
+
+        errors = [abs(r["error"]) for r in self.layer_rows() if r.get("error") is not None]
+        return {"error": self.latency()["error"],
+                "median_layer_error": statistics.median(errors) if errors else None,
+                "layers": len(errors)}
 
     def to_frame(self, by: str = "layer"):
         """The rows of one grouping as a pandas DataFrame (pandas imported here, lazily)."""
@@ -249,20 +275,20 @@ class Comparison:
         return self.analyses[0]
 
     def ratios(self) -> list[dict]:
-        """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``) / the
-        baseline's; ``None`` where the baseline's is zero."""
-        base = self.baseline.totals
-        return [{k: _ratio(getattr(a.totals, k), getattr(base, k)) for k in RATIO_FIELDS}
+        """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``, and the
+        predicted and measured ``latency_s``/``measured_s`` where there are) / the baseline's;
+        ``None`` where the baseline's is zero."""
+        base, base_time = self.baseline.totals, self.baseline.latency()
+        timed = [k for k in ("latency_s", "measured_s") if k in base_time]
+        return [{**{k: _ratio(getattr(a.totals, k), getattr(base, k)) for k in RATIO_FIELDS},
+                 **{k: _ratio(a.latency()[k], base_time[k]) for k in timed}}
                 for a in self.analyses]
 
     def summary_rows(self) -> list[dict]:
         """One row per candidate: totals, bytes, intensity and ``<field>_ratio`` columns."""
-        base = self.baseline.latency().get("latency_s")
         return [{"name": a.name, "input": a.network.input_shape, **a.totals.as_dict(),
                  "bytes": a.totals.bytes, "arithmetic_intensity": a.totals.arithmetic_intensity,
-                 **a.latency(), **({"latency_s_ratio": _ratio(a.latency()["latency_s"], base)}
-                                   if base is not None else {}),
-                 **{f"{k}_ratio": v for k, v in r.items()}}
+                 **a.latency(), **{f"{k}_ratio": v for k, v in r.items()}}
                 for a, r in zip(self.analyses, self.ratios())]
 
     def to_frame(self):

@@ -228,6 +228,22 @@ def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:
     return Comparison(tuple(analyze(r, opts) for r in refs), note)
 
 
+def measure(comparison: Comparison, layers: bool = True, profile=None, repeats: int = 7,
+            device: str = "cpu", n_threads: int | None = None, progress=None) -> Comparison:
+    """``comparison`` with every network measured on this machine through the torch bridge
+    (:mod:`archcalc.bridge.timing`; per layer too with ``layers``), and timed on ``profile``
+    where given (a calibrated :class:`~archcalc.hardware.Profile`).  Imports torch."""
+    from .bridge.timing import measure as run
+
+    out = []
+    for i, a in enumerate(comparison.analyses):
+        step = progress and (lambda done, total, i=i: progress(i * total + done,
+                                                               len(comparison.analyses) * total))
+        measured = run(a.network, a.dtype, a.batch, repeats, layers, device, n_threads, step)
+        out.append(replace(a, measured=measured, hardware=profile or a.hardware))
+    return replace(comparison, analyses=tuple(out))
+
+
 def closed_forms(refs=(), free: str | None = None, options: Options | None = None,
                  command: str = ""):
     """A :class:`~archcalc.report.document.SymbolicReport`: each candidate's totals as closed

@@ -54,6 +54,11 @@ HardwareOpt = Annotated[Optional[str], typer.Option(
     "--hardware", help="Roofline latency on a hardware profile: a100, h100, rtx4090, "
                        "cortex-a76, rpi4, or a profile file (.yaml); see archcalc hardware.",
     metavar="NAME|FILE")]
+ThreadsOpt = Annotated[Optional[int], typer.Option(
+    "--threads", help="Intra-op threads for the measurement (default: torch's).")]
+RepeatsOpt = Annotated[int, typer.Option(
+    "--repeats", min=1, help="Samples per measurement (the median is reported).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, or cuda where present.")]
 PlotlyOpt = Annotated[str, typer.Option(
     "--plotly-js", help="HTML: 'embed' plotly.js (default), or a file name beside the report "
                         "to share one copy between reports.")]
@@ -140,6 +145,10 @@ def compare(
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
     hardware: HardwareOpt = None,
+    measure: Annotated[bool, typer.Option(
+        "--measure", help="Also measure each candidate's latency on this machine (torch) and "
+                          "show its ratio beside the MAC ratio.")] = False,
+    threads: ThreadsOpt = None, repeats: RepeatsOpt = 7,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     from . import api
@@ -151,7 +160,13 @@ def compare(
         show(api.closed_forms(candidates or (), free, options, _command()), fmt, output)
         return
     fmt = _format(format, output)
-    show(_report(api.compare(candidates or (), options), by, False), fmt, output, plotly_js)
+    result = api.compare(candidates or (), options)
+    if measure:
+        _bridge()
+        with _progress("measuring", 0) as progress:
+            result = api.measure(result, layers=False, repeats=repeats, n_threads=threads,
+                                 progress=progress)
+    show(_report(result, by, False), fmt, output, plotly_js)
 
 
 @app.command()
@@ -287,19 +302,22 @@ def sweep(
 
 
 class _progress:
-    """A progress bar on stderr (a terminal only) for grids that take more than a moment."""
+    """A progress bar on stderr (a terminal only) for work of at least ``least`` steps."""
+
+    def __init__(self, what: str = "sweeping", least: int = 1 << 21):
+        self.what, self.least = what, least
 
     def __enter__(self):
         self.bar = None
         return self.update
 
     def update(self, done: int, total: int) -> None:
-        if self.bar is None and total >= 1 << 21 and sys.stderr.isatty():
+        if self.bar is None and total >= self.least and sys.stderr.isatty():
             from rich.progress import Progress
 
-            self.bar = Progress(transient=True)
+            self.bar = Progress(transient=True, console=_stderr())
             self.bar.start()
-            self.task = self.bar.add_task("sweeping", total=total)
+            self.task = self.bar.add_task(self.what, total=total)
         if self.bar is not None:
             self.bar.update(self.task, completed=done)
 
@@ -337,6 +355,62 @@ def check(
     show(CheckReport(results, all_rows, _command()), fmt, output)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    candidates: Annotated[Optional[list[str]], typer.Argument(
+        help="Inline blocks, spec files or zoo:NAME; none: the embedded default.")] = None,
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
+    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
+    output: OutOpt = None, hardware: HardwareOpt = None, threads: ThreadsOpt = None,
+    repeats: RepeatsOpt = 7, device: DeviceOpt = "cpu", depth_mult: DepthOpt = None,
+    width_rule: WidthRuleOpt = None,
+):
+    """Measure real latency per layer and per network (torch modules built through the
+    bridge) beside the roofline's prediction on --hardware (default: calibrate this machine
+    first), with the error of each."""
+    from . import api
+
+    fmt = _format(format, output)
+    opts = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
+                    None, depth_mult, width_rule, hardware=hardware)
+    result = api.compare(candidates or (), opts)
+    bridge = _bridge()
+    profile = None
+    if hardware is None:
+        sys.stderr.write("archcalc: no --hardware: calibrating this machine first (save a "
+                         "profile with archcalc calibrate -o FILE.yaml)\n")
+        with _progress("calibrating", 0) as progress:
+            profile = bridge.calibrate(result.baseline.dtype, threads, repeats, device,
+                                       progress)
+    with _progress("measuring", 0) as progress:
+        result = api.measure(result, True, profile, repeats, device, threads, progress)
+    show(_report(result, By.layer, True, "archcalc bench"), fmt, output)
+
+
+@app.command()
+def calibrate(
+    output: OutOpt = None, threads: ThreadsOpt = None, repeats: RepeatsOpt = 7,
+    device: DeviceOpt = "cpu", dtype: DtypeOpt = None, format: FormatOpt = None,
+):
+    """Measure this machine (GEMM and depthwise FLOP/s, bandwidth, per-layer overhead and
+    efficiency per kind of layer, fitted on one set of layers and checked on another) and
+    write a hardware profile for --hardware (-o FILE.yaml)."""
+    from .calibrate import to_yaml
+    from .report import registry
+    from .report.document import HardwareReport
+
+    fmt = _format(format, None, "hardware")
+    if output:
+        registry.writable(output)
+    bridge = _bridge()
+    with _progress("calibrating", 0) as progress:
+        profile = bridge.calibrate(dtype or "fp32", threads, repeats, device, progress)
+    if output:
+        registry.write(to_yaml(profile), output)
+    show(HardwareReport((profile,), _command()), fmt, None)
 
 
 @app.command(name="build")

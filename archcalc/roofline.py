@@ -45,6 +45,29 @@ class LayerTime:
     attainable_flops: float | None
 
 
+@dataclass(frozen=True)
+class Measured:
+    """Measured seconds (:mod:`archcalc.bridge.timing`): the network's forward pass and each
+    layer's (``None`` for a layer that does not run), how they were measured."""
+
+    network_s: float
+    layer_s: tuple
+    threads: int
+    device: str
+    dtype: str
+    repeats: int
+
+    def describe(self) -> str:
+        return (f"measured on {self.device}, {self.threads} thread"
+                f"{'s' if self.threads != 1 else ''}, {self.dtype}, median of {self.repeats}")
+
+
+def error(predicted, measured):
+    """The relative prediction error ``predicted / measured − 1`` (``None`` where either is
+    missing or nothing was measured)."""
+    return None if predicted is None or not measured else predicted / measured - 1
+
+
 def _busy(flops, moved, peak: float, bandwidth: float, efficiency: float):
     """``(compute seconds, memory seconds, seconds busy)`` of one layer, for every number
     type."""

@@ -29,8 +29,11 @@ def long_rows(report: Report) -> tuple[list[str], list[dict]]:
     lead = C.LONG_KEYS if by == "layer" else C.rollup_key(by)
     numbers = C.LONG_NUMBERS if by == "layer" else C.ROLLUP_NUMBERS
     keys = ["candidate", "row", *(c.key for c in lead + numbers), "peak_activation_bytes"]
-    if report.comparison.baseline.hardware is not None and by == "layer":
+    base = report.comparison.baseline
+    if base.hardware is not None and by == "layer":
         keys += ["latency_s", "bound", "memory_bound_share"]
+    if base.measured is not None and by == "layer":
+        keys += ["measured_s"] + (["error"] if base.hardware is not None else [])
     rows = []
     for a in report.analyses:
         rows += [{**r, "candidate": a.name, "row": by} for r in a.rows(by)]

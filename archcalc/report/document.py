@@ -166,20 +166,40 @@ class HardwareReport:
         return [{"hardware": p.name, "title": p.title, "kind": p.kind,
                  **{f"peak_{d}": v for d, v in p.peak_flops}, "bandwidth": p.bandwidth,
                  **{f"ridge_{d}": v for d, v in p.ridge.items()},
+                 **({"overhead_s": p.overhead_s} if p.calibrated else {}),
+                 **{f"efficiency_{k}": v for k, v in p.efficiency},
                  "sources": " | ".join(p.sources)} for p in self.profiles]
 
     def sections(self) -> list[Section]:
         from ..hardware import DTYPES
+        from ..roofline import RATE_CLASSES
 
         text = lambda key, header, wrap=True: C.Column(key, header, "text", wrap=wrap)  # noqa: E731
+        calibrated = [p for p in self.profiles if p.calibrated]
         cols = (text("hardware", "hardware", False), text("title", "title"),
-                *(C.Column(f"peak_{d}", f"{d} FLOP/s", "rate") for d in DTYPES),
+                *(C.Column(f"peak_{d}", f"{d} FLOP/s", "rate") for d in DTYPES
+                  if any(d in dict(p.peak_flops) for p in self.profiles)),
                 C.Column("bandwidth", "bytes/s", "rate"),
                 C.Column("ridge_fp32", "fp32 ridge FLOP/B", "intensity"),
+                *((C.col("overhead_s"),) if calibrated else ()),
+                *(C.Column(f"efficiency_{k}", f"{k} eff.", "ratio") for k in RATE_CLASSES
+                  if any(k in dict(p.efficiency) for p in calibrated)),
                 C.Column("sources", "sources", "text", drop=1, wrap=True))
-        return [Section("archcalc hardware", cols, self.rows(),
-                        "theoretical peaks from the vendors' documents; ridge = peak / "
-                        "bandwidth, the intensity where a layer turns compute-bound")]
+        caption = ("theoretical peaks from the vendors' documents; ridge = peak / bandwidth, "
+                   "the intensity where a layer turns compute-bound")
+        for p in calibrated:
+            m = dict(p.measured)
+            caption += (
+                f"\n{p.name}: measured ({m.get('threads')} threads, torch {m.get('torch')}): "
+                f"GEMM {C.fmt(m.get('gemm_flops'), 'rate')}FLOP/s, depthwise conv "
+                f"{C.fmt(m.get('depthwise_flops'), 'rate')}FLOP/s, copy "
+                f"{C.fmt(m.get('bandwidth'), 'rate')}B/s; per layer {C.fmt(p.overhead_s, 'seconds')} "
+                f"+ roofline / efficiency, fitted on {m.get('fit_layers')} layers (median error "
+                f"{C.fmt(m.get('fit_median_error'), 'share')}), checked on "
+                f"{m.get('validation_layers')} others: median error "
+                f"{C.fmt(m.get('validation_median_error'), 'share')} (the pure roofline's: "
+                f"{C.fmt(m.get('uncalibrated_validation_median_error'), 'share')})")
+        return [Section("archcalc hardware", cols, self.rows(), caption)]
 
 
 @dataclass(frozen=True)
@@ -272,7 +292,9 @@ def analysis_section(a: Analysis, by: str) -> Section:
     caption = (f"{a.dtype} · batch {a.batch} · {a.memory} · peak activations "
                f"{C.fmt(t.peak_activation_bytes, 'bytes')} at {a.peak_at}" + _on_hardware(a))
     if by == "layer":
-        timed = (C.col("latency_s"), C.col("bound")) if a.hardware is not None else ()
+        timed = tuple(C.col(k) for k, on in (("latency_s", a.hardware), ("measured_s", a.measured),
+                                             ("error", a.hardware and a.measured),
+                                             ("bound", a.hardware)) if on is not None)
         return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}",
                        C.LAYER + timed, _layer_rows_with_blocks(a), caption)
     key = "block" if by == "block" else "category"
@@ -282,12 +304,19 @@ def analysis_section(a: Analysis, by: str) -> Section:
 
 
 def _on_hardware(a: Analysis) -> str:
-    """The roofline caption: predicted latency on the profile, and how much is memory-bound."""
-    if a.hardware is None:
-        return ""
-    t = a.latency()
-    return (f" · roofline on {a.hardware.title}: {C.fmt(t['latency_s'], 'seconds')} predicted, "
-            f"{C.fmt(t['memory_bound_share'], 'share')} of it memory-bound")
+    """The roofline caption: predicted latency on the profile, and how much is memory-bound;
+    the measurement, and how far the prediction is from it."""
+    t, out = a.latency(), ""
+    if a.hardware is not None:
+        out = (f" · roofline on {a.hardware.title}: {C.fmt(t['latency_s'], 'seconds')} "
+               f"predicted, {C.fmt(t['memory_bound_share'], 'share')} of it memory-bound")
+    if a.measured is not None:
+        out += f" · {C.fmt(t['measured_s'], 'seconds')} {a.measured.describe()}"
+        e = a.prediction_error()
+        if e is not None:
+            out += (f" · error {C.fmt(e['error'], 'error')} for the network, median "
+                    f"{C.fmt(e['median_layer_error'], 'share')} per layer")
+    return out
 
 
 def summary_section(report: Report) -> Section:
@@ -298,10 +327,13 @@ def summary_section(report: Report) -> Section:
     caption = "\n".join(([report.comparison.note] if report.comparison.note else [])
                         + [report.context()])
     inputs = () if report.one_input else (C.col("input"),)
-    timed = ((C.col("latency_s"), C.col("memory_bound_share"))
-             if report.comparison.baseline.hardware is not None else ())
+    base = report.comparison.baseline
+    timed = tuple(C.col(k) for k, on in (("latency_s", base.hardware), ("measured_s", base.measured))
+                  if on is not None)
+    after = tuple(C.col(k) for k, on in (("error", base.hardware and base.measured),
+                                         ("memory_bound_share", base.hardware)) if on is not None)
     return Section(report.title, (C.col("candidate"),) + inputs
-                   + C.with_ratio(C.SUMMARY + timed[:1]) + timed[1:], rows,
+                   + C.with_ratio(C.SUMMARY + timed) + after, rows,
                    caption + _on_hardware(report.comparison.baseline).replace(" · ", "\n", 1))
 
 

@@ -59,7 +59,7 @@ def present_report(report: Report, view) -> str:
     about = {"archcalc": __version__, "command": report.command}
     if report.listing:
         return _dump(_rows(report.candidate_rows()))
-    if report.detail:
+    if report.detail and len(c.analyses) == 1:
         return _dump({**analysis_doc(c.baseline, report.by), **dict(report.meta), **about,
                       "conventions": report.convention.as_dict()})
     cands = [{**analysis_doc(a, report.by), "ratios": r} for a, r in zip(c.analyses, c.ratios())]
