@@ -28,6 +28,7 @@ def _row(what: str, target: str, figure: str, met: bool) -> str:
 def rows() -> list[str]:
     inproc, scale, start = _load("inprocess"), _load("scale"), _load("startup")
     bridge, reports, sweep = _load("bridge"), _load("reports"), _load("sweep")
+    roof = _load("roofline")
     med, nets = inproc["median"], inproc["networks"]
     big, small, cases = scale["big"], scale["small"], scale["cases"]
     worst_small = max(c["seconds"] for c in cases.values() if c["layers"] == small)
@@ -64,6 +65,10 @@ def rows() -> list[str]:
              f"{sweep['in_process']['per_second'] / 1e6:.2f} M/s)", "≥ 1 M/s",
              f"{sweep['end_to_end']['per_second'] / 1e6:.2f} M/s",
              sweep["end_to_end"]["per_second"] >= 1e6),
+        _row(f"calibrated roofline latency vs measured, worst of {len(roof['networks'])} "
+             f"networks ({roof['profile']['threads']} threads; median per-layer error "
+             f"{roof['median_layer_error']:.0%})", "within ±25%",
+             f"{roof['worst_error']:.0%}", roof["worst_error"] <= 0.25),
     ]
     m = start["machine"]
     out.append(f"\nMeasured {start['date']} on {m['cpus']} CPUs ({m['machine']}, {m['system']}), "

@@ -14,7 +14,7 @@ import pytest
 import archcalc
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
-SCRIPTS = ("startup", "inprocess", "scale", "bridge", "reports", "sweep")
+SCRIPTS = ("startup", "inprocess", "scale", "bridge", "reports", "sweep", "roofline")
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_the_readme_table_is_built_from_the_saved_figures(results, tmp_path):
     text = readme.read_text()
     assert text.startswith("before\n<!-- bench:start -->\n| what | target | measured |")
     assert text.endswith("<!-- bench:end -->\nafter\n") and "stale figures" not in text
-    assert text.count("\n| ") == 12  # header, rule and the eleven targets
+    assert text.count("\n| ") == 13  # header, rule and the twelve targets
 
 
 def _timings(doc):
