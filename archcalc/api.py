@@ -232,15 +232,19 @@ def measure(comparison: Comparison, layers: bool = True, profile=None, repeats: 
             device: str = "cpu", n_threads: int | None = None, progress=None) -> Comparison:
     """``comparison`` with every network measured on this machine through the torch bridge
     (:mod:`archcalc.bridge.timing`; per layer too with ``layers``), and timed on ``profile``
-    where given (a calibrated :class:`~archcalc.hardware.Profile`).  Imports torch."""
+    where given (a calibrated :class:`~archcalc.hardware.Profile`), with ``n_threads``
+    threads (default: the calibrated profile's, else torch's).  Imports torch."""
     from .bridge.timing import measure as run
 
     out = []
     for i, a in enumerate(comparison.analyses):
         step = progress and (lambda done, total, i=i: progress(i * total + done,
                                                                len(comparison.analyses) * total))
-        measured = run(a.network, a.dtype, a.batch, repeats, layers, device, n_threads, step)
-        out.append(replace(a, measured=measured, hardware=profile or a.hardware))
+        hardware = profile or a.hardware
+        used = n_threads if n_threads is not None or hardware is None else \
+            dict(hardware.measured).get("threads")  # a calibrated profile's, by default
+        measured = run(a.network, a.dtype, a.batch, repeats, layers, device, used, step)
+        out.append(replace(a, measured=measured, hardware=hardware))
     return replace(comparison, analyses=tuple(out))
 
 
