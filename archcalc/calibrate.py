@@ -5,14 +5,13 @@ product gives the peak FLOP/s of the dtype, a large copy the bandwidth, and a de
 its rate (recorded for comparison).  Real layers are smaller than those kernels and pay a fixed
 framework cost per call, so the profile also carries a per-layer ``overhead_s`` and an
 ``efficiency`` per rate class (:func:`archcalc.roofline.rate_class`), fitted to the measured
-times of every layer of the :data:`FIT` blocks: weighted least squares of
+times of every layer of the :data:`FIT` networks: weighted least squares of
 
     ``measured ≈ overhead + roofline / efficiency[class]``
 
-with weights ``1 / measured`` (relative error counts, not absolute).  The :data:`VALIDATION`
-blocks (other shapes and kernel sizes) are then predicted and their errors reported; neither
-set contains a whole network, so ``benchmarks/roofline.py`` validates on networks the fit
-never saw.
+with weights ``1 / measured`` (relative error counts, not absolute).  The layers of the
+:data:`VALIDATION` networks are then predicted and their errors reported;
+``benchmarks/roofline.py`` checks whole networks that neither set holds.
 """
 
 from __future__ import annotations
@@ -24,26 +23,12 @@ from dataclasses import replace
 from .hardware import Profile
 from .roofline import RATE_CLASSES, error
 
-# (block, input HxWxC): convs of each rate class with their BN and activation, pools, adds,
-# a classifier; fit and validation use different shapes.
-FIT = (
-    ("conv(out=32,k=3,s=2)", (224, 224, 3)), ("conv(out=64,k=3)", (56, 56, 64)),
-    ("conv(out=256,k=3)", (14, 14, 256)), ("pw(out=96)", (56, 56, 16)),
-    ("pw(out=24)", (56, 56, 144)), ("pw(out=384)", (14, 14, 64)),
-    ("pw(out=1280)", (7, 7, 320)), ("dw(k=3)", (112, 112, 32)), ("dw(k=3,s=2)", (56, 56, 144)),
-    ("dw(k=5)", (28, 28, 240)), ("dw(k=3)", (7, 7, 960)),
-    ("conv(out=128,k=3,g=8)", (28, 28, 128)), ("pw(out=240,g=3)", (28, 28, 60)),
-    ("ir(t=6,out=32)", (28, 28, 32)), ("pool(type=max,k=3,s=2,p=1)", (112, 112, 64)),
-    ("pool", (7, 7, 1280)), ("fc(out=1000)", (1, 1, 1280)),
-)
-VALIDATION = (
-    ("conv(out=48,k=3)", (56, 56, 24)), ("conv(out=512,k=3)", (7, 7, 512)),
-    ("pw(out=144)", (56, 56, 24)), ("pw(out=40)", (28, 28, 240)), ("pw(out=960)", (7, 7, 160)),
-    ("dw(k=3)", (56, 56, 96)), ("dw(k=3,s=2)", (28, 28, 192)), ("dw(k=5)", (14, 14, 672)),
-    ("conv(out=64,k=3,g=4)", (56, 56, 64)), ("ir(t=4,out=40,s=2)", (56, 56, 24)),
-    ("basic(out=128)", (28, 28, 128)), ("pool(type=avg,k=2)", (28, 28, 256)),
-    ("fc(out=1000)", (1, 1, 2048)),
-)
+# Networks whose layers are fitted, and others whose layers check the fit: each layer timed in
+# the flow of its network (caches as in use), at the native input and batch 1.  Neither set
+# holds the networks benchmarks/roofline.py reports.
+FIT = ("zoo:mnasnet1_0", "zoo:shufflenet_v2_x1_0", "zoo:regnet_x_400mf", "zoo:resnet34",
+       "zoo:efficientnet_b0")
+VALIDATION = ("zoo:squeezenet1_1", "zoo:mobilenet_v3_small", "zoo:googlenet")
 
 
 def samples(analysis, measured) -> list[tuple[str, float, float]]:
@@ -132,10 +117,10 @@ def run(dtype: str = "fp32", n_threads: int | None = None, repeats: int = 7,
         if progress:
             progress(1, total)
 
-        def points(blocks, done):
+        def points(networks, done):
             out = []
-            for i, (spec, shape) in enumerate(blocks, done + 1):
-                a = replace(analyze(spec, Options(input=shape, dtype=dtype)), hardware=raw)
+            for i, ref in enumerate(networks, done + 1):
+                a = replace(analyze(ref, Options(dtype=dtype)), hardware=raw)
                 out += samples(a, measure(a.network, dtype, 1, repeats, True, device))
                 if progress:
                     progress(i, total)

@@ -19,22 +19,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .num import maximum, same
-from .ops import AttnScores, AttnValues, Conv2d, ConvTranspose2d, Linear, MatMul
+from .ops import (AdaptivePool2d, AttnScores, AttnValues, Conv2d, ConvTranspose2d, Linear,
+                  MatMul, Pool2d)
 
-RATE_CLASSES = ("gemm", "grouped", "depthwise", "elementwise")
+RATE_CLASSES = ("gemm", "grouped", "depthwise", "pool", "elementwise")
 _GEMM = (ConvTranspose2d, Linear, MatMul, AttnScores, AttnValues)
+_POOL = (Pool2d, AdaptivePool2d)
 
 
 def rate_class(op) -> str:
     """How a layer runs on real hardware: ``gemm`` (a dense conv or a matrix product),
-    ``grouped`` (a grouped conv), ``depthwise`` (one group per channel), else ``elementwise``
-    (norms, activations, pools, adds, data movement)."""
+    ``grouped`` (a grouped conv), ``depthwise`` (one group per channel), ``pool`` (windowed
+    and adaptive pooling), else ``elementwise`` (norms, activations, adds, data movement)."""
     if isinstance(op, Conv2d):  # decided by num.same: a sweep's arrays split where it differs
         if same(op.groups, 1, "a dense conv"):
             return "gemm"
         depthwise = same(op.groups, op.cin, "one group per channel") and \
             same(op.cin, op.cout, "one group per channel")
         return "depthwise" if depthwise else "grouped"
+    if isinstance(op, _POOL):
+        return "pool"
     return "gemm" if isinstance(op, _GEMM) else "elementwise"
 
 

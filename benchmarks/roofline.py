@@ -9,7 +9,10 @@ Run: `make bench` (or `python benchmarks/roofline.py [--runs N] [--threads N] [-
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import tempfile
 from dataclasses import replace
 
 from common import options, save
@@ -35,11 +38,23 @@ def _row(a, raw) -> dict:
             "sum_of_layers_s": sum(s for s in a.measured.layer_s if s)}
 
 
+def _tiny_networks() -> tuple[tuple[str], tuple[str]]:
+    """A small network to fit on and one to check with (spec files in a temporary folder)."""
+    folder = tempfile.mkdtemp()
+    paths = []
+    for name, layers in (("fit", [{"conv": {"out": 16}}, {"pw": {"out": 32}}, {"pool": {}}]),
+                         ("check", [{"dw": {}}])):
+        paths.append(os.path.join(folder, f"{name}.json"))
+        with open(paths[-1], "w", encoding="utf-8") as f:
+            json.dump({"input": [16, 16, 8], "layers": layers}, f)
+    return (paths[0],), (paths[1],)
+
+
 def main() -> None:
     parser_args = options(__doc__, runs=7, threads=True)
     threads = parser_args.threads
-    if parser_args.quick:  # the suite runs this: two fit blocks, one check, tiny inputs
-        calibrate.FIT, calibrate.VALIDATION = calibrate.FIT[3:5], calibrate.VALIDATION[2:3]
+    if parser_args.quick:  # the suite runs this: tiny fit and check networks
+        calibrate.FIT, calibrate.VALIDATION = _tiny_networks()
     profile = calibrate.run(n_threads=threads, repeats=parser_args.runs)
     raw = replace(profile, overhead_s=0.0, efficiency=())
     facts = dict(profile.measured)

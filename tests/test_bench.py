@@ -36,11 +36,23 @@ def test_a_negative_overhead_is_refitted_as_none():
     assert overhead == 0.0 and efficiency["gemm"] > 0
 
 
+def tiny_networks(folder) -> tuple[str, str]:
+    """Two small spec files: one to fit on, one to check the fit with."""
+    paths = []
+    for name, layers in (("fit", [{"conv": {"out": 16}}, {"pw": {"out": 32}}]),
+                         ("check", [{"dw": {}}])):
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps({"input": [16, 16, 8], "layers": layers}))
+        paths.append(str(path))
+    return tuple(paths)
+
+
 def test_calibrate_writes_a_profile_that_reads_back(cli, tmp_path, monkeypatch):
-    """A quick calibration (two fit blocks, one check block, one sample each): the profile
-    file is a valid --hardware profile carrying the measured figures."""
-    monkeypatch.setattr(calibrate, "FIT", calibrate.FIT[3:5])
-    monkeypatch.setattr(calibrate, "VALIDATION", calibrate.VALIDATION[2:3])
+    """A quick calibration (tiny fit and check networks, one sample each): the profile file
+    is a valid --hardware profile carrying the measured figures."""
+    fit_on, check_on = tiny_networks(tmp_path)
+    monkeypatch.setattr(calibrate, "FIT", (fit_on,))
+    monkeypatch.setattr(calibrate, "VALIDATION", (check_on,))
     path = tmp_path / "me.yaml"
     code, out, err = cli("calibrate", "--repeats", "1", "--threads", "1", "-o", path)
     assert code == 0, err

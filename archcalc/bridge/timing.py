@@ -1,12 +1,13 @@
 """Measured latency of the modules the bridge builds, per layer and per network, and the
 achievable rates of this machine (GEMM FLOP/s, depthwise-conv FLOP/s, memory bandwidth).
 
-Every time is the median over ``repeats`` samples of the mean time per call, each sample
-running the call enough times to last :data:`SAMPLE_S` seconds, after warm-up calls; on CUDA
-each sample is bracketed by ``torch.cuda.synchronize()``.  Layers run one at a time on the
-inputs they received in one forward pass of the whole network, under
-``torch.inference_mode()``, with ``threads`` intra-op threads.  Inputs are drawn from a
-normal distribution (a fixed seed), weights as torch initialises them.
+A network's time is the median over timed forward passes, each from cold caches (see
+:func:`measure`); a layer's is the median of its own time over timed passes of the whole
+network; a machine rate (:func:`rates`) is the median over ``repeats`` samples of a large
+kernel, each sample running it for at least :data:`SAMPLE_S` seconds.  On CUDA every timing is
+bracketed by ``torch.cuda.synchronize()``.  Everything runs under
+``torch.inference_mode()`` with ``threads`` intra-op threads, on an input drawn from a normal
+distribution (a fixed seed), weights as torch initialises them.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from contextlib import contextmanager
 import torch
 
 from ..errors import ArchcalcError
+from ..ir import INPUT
 from ..roofline import Measured
 from .modules import build_module
 
 SAMPLE_S = 2e-3  # the shortest sample: timer resolution and call overhead vanish against it
 WARMUP = 3
+FLUSH_BYTES = 64 * 2**20  # written between passes: more than any CPU's last-level cache
 TORCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -82,45 +85,58 @@ def time_call(fn, repeats: int, device: torch.device) -> float:
     return statistics.median(samples)
 
 
-def _layer_inputs(module, x) -> dict:
-    """Each leaf module's positional inputs in one forward pass, by module path."""
-    inputs, hooks = {}, []
-    for name, leaf in module.named_modules():
-        if name and not any(True for _ in leaf.children()):
-            hooks.append(leaf.register_forward_pre_hook(
-                lambda m, args, name=name: inputs.__setitem__(name, args)))
-    try:
-        module(x)
-    finally:
-        for h in hooks:
-            h.remove()
-    return inputs
+def _timed_pass(module, x, sync) -> list:
+    """One forward pass of a :class:`~archcalc.bridge.modules.SpecModule`, node by node as its
+    ``forward`` runs them, with each node's seconds (``None`` where it does not run)."""
+    env, times = {INPUT: x}, []
+    for name, inputs, train_only in module.wiring:
+        if train_only:
+            times.append(None)
+            continue
+        leaf, args = module.get_submodule(name), [env[t] for t in inputs]
+        sync()
+        start = time.perf_counter()
+        env[name] = leaf(*args)
+        sync()
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def measure(net, dtype: str = "fp32", batch: int = 1, repeats: int = 7, layers: bool = True,
             device: str = "cpu", n_threads: int | None = None, progress=None) -> Measured:
-    """Measured seconds of ``net``'s forward pass and, with ``layers``, of each node
-    (``None`` for nodes that do not run at inference); ``progress(done, total)`` after each."""
+    """Measured seconds of ``net``'s forward pass and, with ``layers``, of each node in the
+    flow of the network (each layer reads what the layer before it just wrote, as in use; a
+    layer timed alone on a warm input runs up to twice as fast): medians over ``repeats``
+    passes (at least 5) after warm-up, each pass starting from caches flushed of the
+    network's tensors (the roofline counts DRAM traffic; a block small enough to stay in
+    cache between passes would otherwise time as if it never left it).
+    ``progress(done, total)`` after each pass."""
     dev, kind = device_of(device), torch_dtype(dtype)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    passes = max(repeats, 5)
     with threads(n_threads) as used, torch.inference_mode():
         torch.manual_seed(0)
         module = build_module(net, dev).to(kind)
         x = torch.randn(batch, *net.input_shape.torch_dims, device=dev, dtype=kind)
-        per_layer = ()
-        if layers:
-            inputs = _layer_inputs(module, x)
-            times = []
-            for i, node in enumerate(net.nodes):
-                args = inputs.get(node.name)
-                leaf = module.get_submodule(node.name)
-                times.append(None if args is None else
-                             time_call(lambda: leaf(*args), repeats, dev))
-                if progress:
-                    progress(i + 1, len(net.nodes) + 1)
-            per_layer = tuple(times)
-            del inputs
-        network = time_call(lambda: module(x), repeats, dev)
-    return Measured(network, per_layer, used, dev.type, dtype, repeats)
+        scratch = torch.zeros(FLUSH_BYTES // 4, device=dev)
+        for _ in range(WARMUP):
+            module(x)
+        whole, samples = [], []
+        for i in range(passes):
+            scratch.add_(1.0)
+            sync()
+            start = time.perf_counter()
+            module(x)
+            sync()
+            whole.append(time.perf_counter() - start)
+            if layers:
+                scratch.add_(1.0)
+                samples.append(_timed_pass(module, x, sync))
+            if progress:
+                progress(i + 1, passes)
+    per_layer = tuple(None if s[0] is None else statistics.median(s)
+                      for s in zip(*samples)) if samples else ()
+    return Measured(statistics.median(whole), per_layer, used, dev.type, dtype, passes)
 
 
 def rates(dtype: str = "fp32", repeats: int = 7, device: str = "cpu",
