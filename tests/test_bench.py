@@ -78,6 +78,11 @@ def test_bench_measures_every_layer_beside_the_prediction(cli, tmp_path):
     code, out, _ = cli("bench", "ir(t=4,out=16)", "--input", "8x8x16", "--hardware", toy,
                        "--repeats", "1")
     assert code == 0 and "measured on cpu" in out and "median" in out and "error" in out
+    page = tmp_path / "bench.html"
+    code, _, _ = cli("bench", "ir(t=4,out=16)", "--input", "8x8x16", "--hardware", toy,
+                     "--repeats", "1", "-o", page)
+    html = page.read_text(encoding="utf-8")
+    assert code == 0 and "id=measured>" in html and '"fig-measured"' in html
 
 
 def test_compare_measure_puts_the_latency_ratio_beside_the_mac_ratio(cli):
