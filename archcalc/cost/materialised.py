@@ -3,13 +3,14 @@
 A tensor is *materialised* when it crosses a block boundary: exactly the tensors the
 ``fused`` policy of :func:`~archcalc.cost.memory.traffic` writes (a block's internal tensors,
 such as an inverted residual's expanded tensor, stay on chip: MobileNetV2 §5.1); the network
-input is read, never written, so it is not one.  With the first-layer trick (V2 §5 and Table 3's caption) the first two blocks
-count as one.  Per block: the bytes of the tensors it reads from other blocks (its inputs) and
-of those it materialises (its output), not tensors held for later blocks (the sequential
-peak counts those); an inverted residual with an expansion conv also gets
-one of ``t`` slices of its expanded tensor (§5.1: computed slice by slice, the expanded tensor
-is never whole) and its sequential peak, the largest live set while its ops run one after
-another with every tensor materialised (:func:`~archcalc.cost.memory.live_profile`).
+input is read, never written, so it is not one.  With the first-layer trick (V2 §5 and
+Table 3's caption) the first two blocks count as one.  Per block: the bytes of the tensors it
+reads from other blocks (its inputs) and of those it materialises (its output), not tensors
+held for later blocks (the sequential peak counts those); an inverted residual with an
+expansion conv also gets one of ``t`` slices of its expanded tensor (§5.1: computed slice by
+slice, the expanded tensor is never whole) and its sequential peak, the largest live set
+while its ops run one after another with every tensor materialised
+(:func:`~archcalc.cost.memory.live_profile`).
 
 Units: bytes at ``width`` bytes an element, one sample; exact integers (concrete sizes only).
 """
