@@ -25,6 +25,10 @@ DEFAULT_LAYER = ("MobileNetV2 Table 2, the second 56×56×24 bottleneck (stride 
                  "at 56×56 where MobileNetV1 carries 128).")
 DEFAULT_CANDIDATES = ("conv(out=24,k=3)", "dwsep(out=24,k=3)", "ir(t=6,out=24,k=3)")
 DEFAULT_ACT = "relu6"
+# MobileNetV2 Table 3's networks (ShuffleNet "2x, g = 3") and ShuffleNetV2 1x.
+DEFAULT_MEMORY = ("zoo:mobilenet_v1", "zoo:mobilenet_v2", "zoo:shufflenet_v1_g3_2x",
+                  "zoo:shufflenet_v2_x1_0")
+MEMORY_DTYPE = "fp16"  # V2 Table 3: "We assume 16-bit floats for activations"
 
 
 @dataclass(frozen=True)
@@ -157,16 +161,46 @@ def _options(options: Options | None, kwargs: dict) -> Options:
     return options or Options(**kwargs)
 
 
+def _built(ref, opts: Options):
+    """The spec ``ref`` names with ``opts`` applied, and its network."""
+    spec = opts.apply(load_spec(ref, opts.input))
+    return spec, build(spec, fold_bn=opts.fold_bn)
+
+
 def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **kwargs) -> Analysis:
     """Exact per-layer costs of one spec; keyword arguments are :class:`Options` fields."""
     opts = _options(options, kwargs)
     with _collector_paused():
-        spec = opts.apply(load_spec(ref, opts.input))
-        net = build(spec, fold_bn=opts.fold_bn)
+        spec, net = _built(ref, opts)
         return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
                                memory=opts.memory, convention=opts.convention,
                                hardware=hardware_of(opts), description=spec.description,
                                spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
+
+
+def memory(refs=(), options: Options | None = None, first_layer_trick: bool = True,
+           slices: int | None = None, command: str = ""):
+    """A :class:`~archcalc.report.document.MemoryReport`: what each candidate materialises
+    per spatial resolution (MobileNetV2 Table 3's view; see
+    :mod:`archcalc.cost.materialised`), at the options' dtype or fp16.  No candidates:
+    :data:`DEFAULT_MEMORY`.  ``slices``: slices of every expanded tensor (``None``: each
+    block's expansion ratio)."""
+    from .cost.materialised import materialised
+    from .report.document import MemoryReport
+
+    if slices is not None and (isinstance(slices, bool) or not isinstance(slices, int)
+                               or not 1 <= slices <= MAX_INT):
+        raise ArchcalcError(f"expected a positive integer, got {slices!r}"[:120], field="--slices")
+    if not isinstance(first_layer_trick, bool):
+        raise ArchcalcError(f"expected true or false, got {first_layer_trick!r}"[:120],
+                            field="--first-layer-trick")
+    opts = options or Options()
+    dtype = opts.dtype or MEMORY_DTYPE
+    refs = [name for ref in refs for name in expand_zoo_all(ref)] or list(DEFAULT_MEMORY)
+    with _collector_paused():
+        views = tuple(materialised(_built(ref, opts)[1], DTYPE_BYTES[dtype], first_layer_trick,
+                                   slices) for ref in refs)
+    return MemoryReport(views, dtype, first_layer_trick, slices, command)
 
 
 def explain(refs, vs, options: Options | None = None, command: str = ""):

@@ -231,6 +231,34 @@ def hardware_cmd(
 
 
 @app.command()
+def memory(
+    candidates: Annotated[Optional[list[str]], typer.Argument(
+        help="Spec files, inline blocks or zoo:NAME; none: MobileNetV2 Table 3's networks "
+             "(MobileNetV1, V2, ShuffleNet v1 2x g=3) and ShuffleNetV2 1x.")] = None,
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    depth_mult: DepthOpt = None,
+    dtype: Annotated[str, typer.Option(
+        "--dtype", help="fp16 (default: V2 Table 3's 16-bit activations), bf16, fp32 or int8.")] = "fp16",
+    first_layer_trick: Annotated[bool, typer.Option(
+        "--first-layer-trick/--no-first-layer-trick",
+        help="Count the stem and the block after it as one block (V2 Table 3).")] = True,
+    slices: Annotated[Optional[int], typer.Option(
+        "--slices", min=1, help="Slices of every expanded tensor in the §5.1 bound "
+                                "(default: each block's expansion ratio t).")] = None,
+    format: FormatOpt = None, output: OutOpt = None,
+):
+    """What each network materialises per spatial resolution: the largest tensor, the
+    working set and MobileNetV2's §5.1 t-slice bound (V2 Table 3's view, definition printed)."""
+    from . import api
+
+    fmt = _format(format, output, "memory")
+    options = _options(input, width_mult, resolution, None, None, dtype, 1, "unfused", False,
+                       None, depth_mult)
+    show(api.memory(candidates or (), options, first_layer_trick, slices, _command()), fmt,
+         output)
+
+
+@app.command()
 def conventions(
     names: Annotated[Optional[list[str]], typer.Argument(
         help="Conventions to list rule by rule with their sources; none: all, side by side.")] = None,

@@ -63,3 +63,11 @@ def present_explain(doc, view) -> str:
 def present_sweep(doc, view) -> str:
     """One row per kept configuration: swept parameters by option name, then every metric."""
     return _csv([a.name for a in doc.result.axes] + list(doc.result.metrics), doc.result.rows())
+
+
+def present_memory(doc, view) -> str:
+    """Long form: one row per resolution per candidate, exact bytes."""
+    keys = ["candidate", "resolution", "h", "w", "tensor", "channels", "bytes",
+            "working_set_block", "inputs_bytes", "output_bytes", "working_set_bytes",
+            "sliced_block", "slices", "slice_bytes", "sliced_bytes", "sequential_peak_bytes"]
+    return _csv(keys, [{"candidate": v.name, **row} for v in doc.views for row in doc.levels(v)])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .. import __version__
 from ..conventions import get as get_convention
 from ..analysis import Analysis, Comparison
+from ..spec.model import DTYPE_BYTES
 from . import columns as C
 
 
@@ -200,6 +201,114 @@ class HardwareReport:
                 f"{C.fmt(m.get('validation_median_error'), 'share')} (the pure roofline's: "
                 f"{C.fmt(m.get('uncalibrated_validation_median_error'), 'share')})")
         return [Section("archcalc hardware", cols, self.rows(), caption)]
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """What each candidate materialises per spatial resolution
+    (:class:`archcalc.cost.materialised.MaterialisedView`, one per candidate) at ``dtype``;
+    ``slices``: as asked (``None``: each block's expansion ratio t)."""
+
+    views: tuple
+    dtype: str
+    first_layer_trick: bool = True
+    slices: int | None = None
+    command: str = ""
+    kind = "memory"
+
+    def definition(self) -> str:
+        """The view's definition, in sentences, as these options make it."""
+        trick = ("the stem and the block after it count as one block (V2 Table 3's first-layer "
+                 "trick; --no-first-layer-trick turns it off)" if self.first_layer_trick else
+                 "every block on its own (the first-layer trick is off)")
+        t = (f"{self.slices} slices (--slices)" if self.slices else
+             "t slices, t its expansion ratio (expanded over input channels)")
+        return (f"Materialised: a tensor that crosses a block boundary, i.e. one the fused "
+                f"traffic policy writes to memory; a block's internal tensors (an inverted "
+                f"residual's expanded tensor, a separable block's depthwise output) stay on chip "
+                f"(MobileNetV2 §5.1); the network input is read, never written; {trick}. Per "
+                f"resolution (H×W of the tensor): the largest materialised tensor; the working "
+                f"set, the largest inputs + output of a block whose output has that resolution; "
+                f"for an inverted residual with an expansion conv, the §5.1 bound when its "
+                f"expanded tensor is computed in {t}: inputs + output + one slice of the "
+                f"expanded tensor, beside its sequential peak (the largest live set while its ops "
+                f"run one after another, every tensor materialised). Peak: the largest "
+                f"materialised tensor (Table 3's max row). {self.dtype}: "
+                f"{DTYPE_BYTES[self.dtype]} bytes an element; one sample.")
+
+    def footer(self) -> str:
+        return f"archcalc {__version__}" + (f" · {self.command}" if self.command else "")
+
+    def levels(self, view) -> list[dict]:
+        """One row per resolution of ``view``: exact bytes, the blocks named."""
+        return [{"resolution": resolution_text(lv), "h": lv.h, "w": lv.w,
+                 "tensor": lv.largest.name, "channels": lv.largest.shape.c,
+                 "bytes": lv.largest.bytes, **_working(lv.working_set), **_sliced(lv.sliced)}
+                for lv in view.levels]
+
+    def blocks(self, view) -> list[dict]:
+        """One row per block of ``view``."""
+        return [{"block": b.name, "resolution": resolution_text(b.shape),
+                 "inputs_bytes": b.inputs, "output_bytes": b.output,
+                 "working_set_bytes": b.working_set, "sequential_peak_bytes": b.sequential_peak,
+                 "slices": b.slices, "slice_bytes": b.slice_bytes, "sliced_bytes": b.sliced}
+                for b in view.blocks]
+
+    def sections(self) -> list[Section]:
+        """The candidates side by side as V2 Table 3 lays them out, then each in detail."""
+        by_res: dict[str, dict] = {}
+        for i, view in enumerate(self.views):
+            for row in self.levels(view):
+                cell = by_res.setdefault(row["resolution"], {
+                    "resolution": row["resolution"], "area": row["h"] * row["w"]})
+                cell.update({f"c{i}_channels": row["channels"], f"c{i}_bytes": row["bytes"]})
+        rows = sorted(by_res.values(), key=lambda r: -r["area"])
+        rows.append({"resolution": "max", "row": "total", **{
+            k: v for i, view in enumerate(self.views) if view.peak is not None
+            for k, v in ((f"c{i}_channels", view.peak.shape.c), (f"c{i}_bytes", view.peak_bytes))}})
+        cols = (C.Column("resolution", "resolution", "text"),  # Table 3's "channels/memory"
+                *(c for i, view in enumerate(self.views)
+                  for c in (C.Column(f"c{i}_channels", "ch", "int", drop=1, wrap=True),
+                            C.Column(f"c{i}_bytes", view.name, "bytes", wrap=True))))
+        side = Section("archcalc memory: the largest materialised tensor per resolution "
+                       "(MobileNetV2 Table 3's view)", cols, rows,
+                       f"{self.dtype} · first-layer trick "
+                       f"{'on' if self.first_layer_trick else 'off'} · definition below")
+        text = lambda key, header, drop=0: C.Column(key, header, "text", drop, wrap=True)  # noqa: E731
+        detail = (C.Column("resolution", "resolution", "text"), text("tensor", "largest tensor", 2),
+                  C.Column("channels", "ch", "int"), C.Column("bytes", "size", "bytes"),
+                  C.Column("working_set_bytes", "working set", "bytes"),
+                  text("working_set_block", "block", 3),
+                  text("sliced_block", "§5.1 block", 3), C.Column("slices", "t", "int", 1),
+                  C.Column("sliced_bytes", "§5.1 bound", "bytes"),
+                  C.Column("sequential_peak_bytes", "sequential peak", "bytes"))
+        return [side] + [Section(f"{view.name}: per resolution", detail, self.levels(view),
+                                 f"peak {C.fmt(view.peak_bytes, 'bytes', exact=True)} bytes"
+                                 + (f" ({view.peak.name}, {view.peak.shape})" if view.peak
+                                    else ""))
+                         for view in self.views]
+
+
+def resolution_text(shape) -> str:
+    """``112×112`` (or ``197 tokens``) of anything with ``h``, ``w`` and ``layout``."""
+    if shape.layout == "tokens":
+        return f"{shape.h} token" + ("" if shape.h == 1 else "s")
+    return f"{shape.h}×{shape.w}"
+
+
+def _working(block) -> dict:
+    if block is None:
+        return {}
+    return {"working_set_block": block.name, "inputs_bytes": block.inputs,
+            "output_bytes": block.output, "working_set_bytes": block.working_set}
+
+
+def _sliced(block) -> dict:
+    if block is None:
+        return {}
+    return {"sliced_block": block.name, "slices": block.slices,
+            "slice_bytes": block.slice_bytes, "sliced_bytes": block.sliced,
+            "sequential_peak_bytes": block.sequential_peak}
 
 
 @dataclass(frozen=True)
