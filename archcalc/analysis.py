@@ -128,6 +128,7 @@ class Analysis:
     description: str = ""
     convention: str = "archcalc"
     hardware: object = None  # a hardware Profile: roofline latency per layer and in total
+    measured: object = None  # a roofline.Measured: seconds measured per layer and in total
     training: object = None  # a TrainingCost (--mode train): backward pass, saved tensors, memory
 
     @cached_property
@@ -160,20 +161,36 @@ class Analysis:
         return self._rollup(lambda r: r.category)
 
     @cached_property
-    def roofline(self):
-        """Roofline times on ``hardware`` (``None`` without a profile)."""
+    def rate_classes(self) -> tuple:
+        """Per node its :func:`archcalc.roofline.rate_class` (``None``: it does not run)."""
+        from .roofline import rate_class
+
+        return tuple(None if n.train_only else rate_class(n.op) for n in self.network.nodes)
+
+    @cached_property
+    def layer_times(self):
+        """Per-layer roofline times on ``hardware`` (``None`` without a profile)."""
         if self.hardware is None:
             return None
-        from .roofline import roofline
+        from .roofline import layer_times
 
-        return roofline(self.records, self.hardware.peak(self.dtype), self.hardware.bandwidth)
+        return layer_times(self.records, self.rate_classes, self.hardware, self.dtype)
 
     def _timed(self, i: int) -> dict:
-        if self.roofline is None:
-            return {}
-        t = self.roofline.layers[i]
-        return {"latency_s": t.latency_s, "bound": t.bound,
-                "attainable_flops": t.attainable_flops}
+        out = {}
+        if self.layer_times is not None:
+            t = self.layer_times[i]
+            out = {"latency_s": t.latency_s, "bound": t.bound,
+                   "attainable_flops": t.attainable_flops}
+        if self.measured is not None and self.measured.layer_s:
+            from .roofline import error
+
+            seconds = self.measured.layer_s[i]
+            out["measured_s"] = seconds
+            if self.layer_times is not None:
+                out["error"] = error(out["latency_s"] if seconds is not None else None,
+                                     seconds)
+        return out
 
     def _shares(self, params, macs) -> dict:
         t = self.totals
@@ -239,11 +256,34 @@ class Analysis:
                 **self.training_totals()}
 
     def latency(self) -> dict:
-        """``latency_s`` and ``memory_bound_share`` on ``hardware`` (empty without one)."""
-        if self.roofline is None:
-            return {}
-        return {"latency_s": self.roofline.latency_s,
-                "memory_bound_share": self.roofline.memory_bound_share}
+        """``latency_s`` and ``memory_bound_share`` on ``hardware`` (NumPy arrays in a sweep);
+        ``measured_s`` where measured, and the prediction's ``error`` with both."""
+        out = {} if self.measured is None else {"measured_s": self.measured.network_s}
+        if self.hardware is None:
+            return out
+        from .roofline import error, network_latency
+
+        c = self.columns
+        moved = [r + w for r, w in zip(c["bytes_read"], c["bytes_written"])]
+        total, memory = network_latency(c["flops"], moved, self.rate_classes, self.hardware,
+                                        self.dtype)
+        share = None if isinstance(total, float) and not total else memory / total
+        if self.measured is not None:
+            out["error"] = error(total, self.measured.network_s)
+        return {"latency_s": total, "memory_bound_share": share, **out}
+
+    def prediction_error(self) -> dict | None:
+        """How far the roofline is from the measurement: the network's ``error``, and the
+        ``median_layer_error`` (median of |error| over the layers that ran); ``None``
+        unless both exist."""
+        if self.hardware is None or self.measured is None:
+            return None
+        import statistics
+
+        errors = [abs(r["error"]) for r in self.layer_rows() if r.get("error") is not None]
+        return {"error": self.latency()["error"],
+                "median_layer_error": statistics.median(errors) if errors else None,
+                "layers": len(errors)}
 
     def to_frame(self, by: str = "layer"):
         """The rows of one grouping as a pandas DataFrame (pandas imported here, lazily)."""
@@ -264,22 +304,23 @@ class Comparison:
         return self.analyses[0]
 
     def ratios(self) -> list[dict]:
-        """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``) / the
-        baseline's; ``None`` where the baseline's is zero."""
-        base, trained = self.baseline.totals, self.baseline.training_totals()
+        """Per candidate, each total (and ``bytes``, ``arithmetic_intensity``, the predicted and
+        measured ``latency_s``/``measured_s`` where there are, and the training step's totals
+        under ``--mode train``) / the baseline's; ``None`` where the baseline's is zero."""
+        base, base_time = self.baseline.totals, self.baseline.latency()
+        trained = self.baseline.training_totals()
+        timed = [k for k in ("latency_s", "measured_s") if k in base_time]
         return [{**{k: _ratio(getattr(a.totals, k), getattr(base, k)) for k in RATIO_FIELDS},
+                 **{k: _ratio(a.latency()[k], base_time[k]) for k in timed},
                  **{k: _ratio(v, trained.get(k)) for k, v in a.training_totals().items()}}
                 for a in self.analyses]
 
     def summary_rows(self) -> list[dict]:
         """One row per candidate: totals, bytes, intensity and ``<field>_ratio`` columns."""
-        base = self.baseline.latency().get("latency_s")
         return [{"name": a.name, "input": a.network.input_shape, **a.totals.as_dict(),
                  **a.training_totals(),
                  "bytes": a.totals.bytes, "arithmetic_intensity": a.totals.arithmetic_intensity,
-                 **a.latency(), **({"latency_s_ratio": _ratio(a.latency()["latency_s"], base)}
-                                   if base is not None else {}),
-                 **{f"{k}_ratio": v for k, v in r.items()}}
+                 **a.latency(), **{f"{k}_ratio": v for k, v in r.items()}}
                 for a, r in zip(self.analyses, self.ratios())]
 
     def to_frame(self):
@@ -315,7 +356,8 @@ def analyze_network(net: Network, dtype: str = "fp32", batch: int = 1,
     trained = None if training is None else training_costs(net, rules, batch, width, columns,
                                                             training)
     return Analysis(net.name, net, MappingProxyType(columns), dtype, batch, memory,
-                    width * peak, at, spec_text, description, rules.name, hardware, trained)
+                    width * peak, at, spec_text, description, rules.name, hardware,
+                    training=trained)
 
 
 def _training_rules(rules, dtype: str):

@@ -26,6 +26,10 @@ DEFAULT_LAYER = ("MobileNetV2 Table 2, the second 56×56×24 bottleneck (stride 
                  "at 56×56 where MobileNetV1 carries 128).")
 DEFAULT_CANDIDATES = ("conv(out=24,k=3)", "dwsep(out=24,k=3)", "ir(t=6,out=24,k=3)")
 DEFAULT_ACT = "relu6"
+# MobileNetV2 Table 3's networks (ShuffleNet "2x, g = 3") and ShuffleNetV2 1x.
+DEFAULT_MEMORY = ("zoo:mobilenet_v1", "zoo:mobilenet_v2", "zoo:shufflenet_v1_g3_2x",
+                  "zoo:shufflenet_v2_x1_0")
+MEMORY_DTYPE = "fp16"  # V2 Table 3: "We assume 16-bit floats for activations"
 
 
 @dataclass(frozen=True)
@@ -170,17 +174,47 @@ def _options(options: Options | None, kwargs: dict) -> Options:
     return options or Options(**kwargs)
 
 
+def _built(ref, opts: Options):
+    """The spec ``ref`` names with ``opts`` applied, and its network."""
+    spec = opts.apply(load_spec(ref, opts.input))
+    return spec, build(spec, fold_bn=opts.fold_bn)
+
+
 def analyze(ref: "str | os.PathLike | Spec", options: Options | None = None, **kwargs) -> Analysis:
     """Exact per-layer costs of one spec; keyword arguments are :class:`Options` fields."""
     opts = _options(options, kwargs)
     with _collector_paused():
-        spec = opts.apply(load_spec(ref, opts.input))
-        net = build(spec, fold_bn=opts.fold_bn)
+        spec, net = _built(ref, opts)
         return analyze_network(net, dtype=spec.default("dtype", "fp32"), batch=opts.batch,
                                memory=opts.memory, convention=opts.convention,
-                               hardware=_hardware(opts), description=spec.description,
+                               hardware=hardware_of(opts), description=spec.description,
                                training=opts.training,
                                spec_text=str(ref) if not isinstance(ref, Spec) else spec.name)
+
+
+def memory(refs=(), options: Options | None = None, first_layer_trick: bool = True,
+           slices: int | None = None, command: str = ""):
+    """A :class:`~archcalc.report.document.MemoryReport`: what each candidate materialises
+    per spatial resolution (MobileNetV2 Table 3's view; see
+    :mod:`archcalc.cost.materialised`), at the options' dtype or fp16.  No candidates:
+    :data:`DEFAULT_MEMORY`.  ``slices``: slices of every expanded tensor (``None``: each
+    block's expansion ratio)."""
+    from .cost.materialised import materialised
+    from .report.document import MemoryReport
+
+    if slices is not None and (isinstance(slices, bool) or not isinstance(slices, int)
+                               or not 1 <= slices <= MAX_INT):
+        raise ArchcalcError(f"expected a positive integer, got {slices!r}"[:120], field="--slices")
+    if not isinstance(first_layer_trick, bool):
+        raise ArchcalcError(f"expected true or false, got {first_layer_trick!r}"[:120],
+                            field="--first-layer-trick")
+    opts = options or Options()
+    dtype = opts.dtype or MEMORY_DTYPE
+    refs = [name for ref in refs for name in expand_zoo_all(ref)] or list(DEFAULT_MEMORY)
+    with _collector_paused():
+        views = tuple(materialised(_built(ref, opts)[1], DTYPE_BYTES[dtype], first_layer_trick,
+                                   slices) for ref in refs)
+    return MemoryReport(views, dtype, first_layer_trick, slices, command)
 
 
 def explain(refs, vs, options: Options | None = None, command: str = ""):
@@ -216,7 +250,7 @@ def explain(refs, vs, options: Options | None = None, command: str = ""):
     return ExplainReport(tuple(out), command)
 
 
-def _hardware(opts: Options):
+def hardware_of(opts: Options):
     """The hardware profile the options name, or ``None``."""
     if opts.hardware is None:
         return None
@@ -240,6 +274,26 @@ def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:
     standard vs depthwise-separable vs inverted residual on :data:`DEFAULT_LAYER`."""
     refs, opts, note = _candidates(refs, _options(options, kwargs))
     return Comparison(tuple(analyze(r, opts) for r in refs), note)
+
+
+def measure(comparison: Comparison, layers: bool = True, profile=None, repeats: int = 7,
+            device: str = "cpu", n_threads: int | None = None, progress=None) -> Comparison:
+    """``comparison`` with every network measured on this machine through the torch bridge
+    (:mod:`archcalc.bridge.timing`; per layer too with ``layers``), and timed on ``profile``
+    where given (a calibrated :class:`~archcalc.hardware.Profile`), with ``n_threads``
+    threads (default: the calibrated profile's, else torch's).  Imports torch."""
+    from .bridge.timing import measure as run
+
+    out = []
+    for i, a in enumerate(comparison.analyses):
+        step = progress and (lambda done, total, i=i: progress(i * total + done,
+                                                               len(comparison.analyses) * total))
+        hardware = profile or a.hardware
+        used = n_threads if n_threads is not None or hardware is None else \
+            dict(hardware.measured).get("threads")  # a calibrated profile's, by default
+        measured = run(a.network, a.dtype, a.batch, repeats, layers, device, used, step)
+        out.append(replace(a, measured=measured, hardware=hardware))
+    return replace(comparison, analyses=tuple(out))
 
 
 def closed_forms(refs=(), free: str | None = None, options: Options | None = None,
@@ -276,8 +330,8 @@ def sweep(target: str, axes, options: Options | None = None, where: str | None =
     ``-`` first for descending), ``top`` N rows, ``pareto`` (``"macs,params"``)."""
     from . import sweep as sw
 
-    opts = options or Options()
-    names = [a.name for a in axes] + list(sw.metric_names(opts))
+    metrics = sw.metric_names(options or Options())
+    names = [a.name for a in axes] + list(metrics)
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ArchcalcError(f"expected a positive integer, got {top!r}", field="--top")
     front = None
@@ -285,8 +339,8 @@ def sweep(target: str, axes, options: Options | None = None, where: str | None =
         parts = pareto.split(",")
         if len(parts) != 2:
             raise ArchcalcError(f"expected two metrics X,Y, got {pareto!r}", field="--pareto")
-        front = tuple(sw.parse_order(p.strip(), sw.metric_names(opts), "--pareto") for p in parts)
+        front = tuple(sw.parse_order(p.strip(), metrics, "--pareto") for p in parts)
     selection = sw.Selection(sw.parse_where(where, names) if where else None,
                              sw.parse_order(sort, names) if sort else None, top, front)
     with _collector_paused():
-        return sw.sweep(target, tuple(axes), opts, selection, progress)
+        return sw.sweep(target, tuple(axes), options, selection, progress)

@@ -331,6 +331,54 @@ class ShuffleUnit:
         return g.add(f"{name}.shuffle", ChannelShuffle(2), y)
 
 
+@block("shuffle_v1", "shufflenet_v1", "shufflev1")
+@dataclass(frozen=True)
+class ShuffleV1Unit:
+    """ShuffleNet (v1) unit, Zhang et al. 2017, Figure 2(b, c): 1×1 conv in ``g`` groups to
+    the bottleneck ``out // 4`` + act, channel shuffle (``g`` groups; none when g = 1),
+    depthwise 3×3 with the stride, 1×1 conv in ``g`` groups; each conv + BN.  Stride 1: add
+    the input, act.  Stride > 1: the conv branch makes ``out − in`` channels, concatenated
+    after a 3×3 average pool of the input (same stride), act.  (The authors' code applies
+    that act to the conv branch only: the same values, as the pooled input is already
+    non-negative, but ``in·H·W`` fewer activation FLOPs.)  ``group_first: false`` leaves the
+    first 1×1 ungrouped (stage 2's first unit, whose input "is relatively small", §3.3); like
+    the stride, it applies to a stage's first repeat only."""
+
+    out: int = param(REQUIRED, channels=True)
+    s: int = param(1)
+    g: int = param(3)
+    group_first: bool = param(True)
+    act: str | None = param(None, choices=ACT_CHOICES)
+
+    def repeat(self, r: int):
+        return replace(self, s=1, group_first=True) if r else self
+
+    def expand(self, g, x, name, ctx):
+        act = self.act or ctx.act
+        cin = g.shape(x).c
+        mid = self.out // 4
+        strided = not same(self.s, 1, "stride-1 unit adds its input")
+        if strided and violated(lambda: self.out <= cin, self.out, cin):
+            raise ArchcalcError(f"a strided ShuffleNet v1 unit concatenates its input: out "
+                                f"must exceed in, got {self.out} and {cin}", field="out")
+        if not strided and not requires_equal(cin, self.out, "a stride-1 unit keeps its channels"):
+            raise ArchcalcError(f"a stride-1 ShuffleNet v1 unit adds its input: it needs in == "
+                                f"out channels, got {cin} and {self.out}", field="out")
+        branch = self.out - cin if strided else self.out
+        y = conv_unit(g, x, f"{name}.pw1", ctx, mid, 1, groups=self.g if self.group_first else 1,
+                      act=act)
+        if not same(self.g, 1, "channel shuffle iff g > 1"):
+            y = g.add(f"{name}.shuffle", ChannelShuffle(self.g), y)
+        y = conv_unit(g, y, f"{name}.dw", ctx, mid, 3, self.s, groups=mid)
+        y = conv_unit(g, y, f"{name}.pw2", ctx, branch, 1, groups=self.g)
+        if strided:
+            shortcut = g.add(f"{name}.pool", Pool2d("avg", 3, self.s, 1), x)
+            y = g.add(f"{name}.concat", Concat(), shortcut, y)
+        else:
+            y = residual(g, x, y, name)
+        return g.add(f"{name}.act", Activation(act), y)
+
+
 @block("linear", "fc")
 @dataclass(frozen=True)
 class FullyConnected:

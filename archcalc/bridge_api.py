@@ -10,6 +10,14 @@ from .bridge.check import CheckResult, cross_check
 from .bridge.modules import build_module
 
 
+def calibrate(dtype: str = "fp32", n_threads: int | None = None, repeats: int = 7,
+              device: str = "cpu", progress=None):
+    """A hardware profile of this machine (:func:`archcalc.calibrate.run`)."""
+    from .calibrate import run
+
+    return run(dtype, n_threads, repeats, device, progress)
+
+
 def to_module(ref, options: Options | None = None, **kwargs):
     """An eval-mode ``torch.nn.Module`` for a spec; module paths equal archcalc layer names."""
     return build_module(analyze(ref, options, **kwargs).network)
@@ -20,7 +28,7 @@ def check(ref, options: Options | None = None, **kwargs) -> CheckResult:
     return cross_check(analyze(ref, options, **kwargs))
 
 
-__all__ = ["CheckResult", "Inspection", "check", "cross_check", "emit_checked", "inspect_module",
+__all__ = ["CheckResult", "Inspection", "calibrate", "check", "cross_check", "emit_checked", "inspect_module",
            "load_factory", "to_module"]
 
 

@@ -63,6 +63,11 @@ OptimizerOpt = Annotated[str, typer.Option(
 CheckpointOpt = Annotated[str, typer.Option(
     "--checkpoint", help="With --mode train: none (default) or blocks (activation "
                          "checkpointing per block: recomputed FLOPs for saved memory).")]
+ThreadsOpt = Annotated[Optional[int], typer.Option(
+    "--threads", help="Intra-op threads for the measurement (default: torch's).")]
+RepeatsOpt = Annotated[int, typer.Option(
+    "--repeats", min=1, help="Samples per measurement (the median is reported).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, or cuda where present.")]
 PlotlyOpt = Annotated[str, typer.Option(
     "--plotly-js", help="HTML: 'embed' plotly.js (default), or a file name beside the report "
                         "to share one copy between reports.")]
@@ -150,8 +155,12 @@ def compare(
                        "parameters; in, res, h, w for the input).", metavar="NAMES")] = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
-    hardware: HardwareOpt = None, mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw",
-    checkpoint: CheckpointOpt = "none",
+    hardware: HardwareOpt = None,
+    measure: Annotated[bool, typer.Option(
+        "--measure", help="Also measure each candidate's latency on this machine (torch) and "
+                          "show its ratio beside the MAC ratio.")] = False,
+    threads: ThreadsOpt = None, repeats: RepeatsOpt = 7, mode: ModeOpt = "infer",
+    optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     from . import api
@@ -164,7 +173,13 @@ def compare(
         show(api.closed_forms(candidates or (), free, options, _command()), fmt, output)
         return
     fmt = _format(format, output)
-    show(_report(api.compare(candidates or (), options), by, False), fmt, output, plotly_js)
+    result = api.compare(candidates or (), options)
+    if measure:
+        _bridge()
+        with _progress("measuring", 0) as progress:
+            result = api.measure(result, layers=False, repeats=repeats, n_threads=threads,
+                                 progress=progress)
+    show(_report(result, by, False), fmt, output, plotly_js)
 
 
 @app.command()
@@ -231,6 +246,34 @@ def hardware_cmd(
 
 
 @app.command()
+def memory(
+    candidates: Annotated[Optional[list[str]], typer.Argument(
+        help="Spec files, inline blocks or zoo:NAME; none: MobileNetV2 Table 3's networks "
+             "(MobileNetV1, V2, ShuffleNet v1 2x g=3) and ShuffleNetV2 1x.")] = None,
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    depth_mult: DepthOpt = None,
+    dtype: Annotated[str, typer.Option(
+        "--dtype", help="fp16 (default: V2 Table 3's 16-bit activations), bf16, fp32 or int8.")] = "fp16",
+    first_layer_trick: Annotated[bool, typer.Option(
+        "--first-layer-trick/--no-first-layer-trick",
+        help="Count the stem and the block after it as one block (V2 Table 3).")] = True,
+    slices: Annotated[Optional[int], typer.Option(
+        "--slices", min=1, help="Slices of every expanded tensor in the §5.1 bound "
+                                "(default: each block's expansion ratio t).")] = None,
+    format: FormatOpt = None, output: OutOpt = None,
+):
+    """What each network materialises per spatial resolution: the largest tensor, the
+    working set and MobileNetV2's §5.1 t-slice bound (V2 Table 3's view, definition printed)."""
+    from . import api
+
+    fmt = _format(format, output, "memory")
+    options = _options(input, width_mult, resolution, None, None, dtype, 1, "unfused", False,
+                       None, depth_mult)
+    show(api.memory(candidates or (), options, first_layer_trick, slices, _command()), fmt,
+         output)
+
+
+@app.command()
 def conventions(
     names: Annotated[Optional[list[str]], typer.Argument(
         help="Conventions to list rule by rule with their sources; none: all, side by side.")] = None,
@@ -283,8 +326,8 @@ def sweep(
         "--pareto", help="Keep the Pareto front of two metrics (minimised; -METRIC maximised), "
                          "e.g. macs,params.", metavar="X,Y")] = None,
     format: FormatOpt = None, output: OutOpt = None, plotly_js: PlotlyOpt = "embed",
-    convention: ConventionOpt = "archcalc", mode: ModeOpt = "infer",
-    optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
+    convention: ConventionOpt = "archcalc", hardware: HardwareOpt = None,
+    mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
 ):
     """Every metric over a grid: --NAME VALUES per swept parameter (a,b,c or start:stop[:step]),
     e.g. sweep ir --t 1:8 --k 3,5,7 --in-ch 8:1024:8 --out-ch 8:1024:8 --s 1,2 --input 56x56x8;
@@ -296,27 +339,30 @@ def sweep(
     fmt = _format(format, output, "sweep")
     axes = parse_axes(ctx.args)
     options = _options(input, None, None, norm, act, dtype, batch, memory, fold_bn, None,
-                       convention=convention, mode=mode, optimizer=optimizer,
-                       checkpoint=checkpoint)
+                       convention=convention, hardware=hardware, mode=mode,
+                       optimizer=optimizer, checkpoint=checkpoint)
     with _progress() as progress:
         result = api.sweep(target, axes, options, where, sort, top, pareto, progress)
     show(SweepReport(result, _command()), fmt, output, plotly_js)
 
 
 class _progress:
-    """A progress bar on stderr (a terminal only) for grids that take more than a moment."""
+    """A progress bar on stderr (a terminal only) for work of at least ``least`` steps."""
+
+    def __init__(self, what: str = "sweeping", least: int = 1 << 21):
+        self.what, self.least = what, least
 
     def __enter__(self):
         self.bar = None
         return self.update
 
     def update(self, done: int, total: int) -> None:
-        if self.bar is None and total >= 1 << 21 and sys.stderr.isatty():
+        if self.bar is None and total >= self.least and sys.stderr.isatty():
             from rich.progress import Progress
 
-            self.bar = Progress(transient=True)
+            self.bar = Progress(transient=True, console=_stderr())
             self.bar.start()
-            self.task = self.bar.add_task("sweeping", total=total)
+            self.task = self.bar.add_task(self.what, total=total)
         if self.bar is not None:
             self.bar.update(self.task, completed=done)
 
@@ -354,6 +400,62 @@ def check(
     show(CheckReport(results, all_rows, _command()), fmt, output)
     if not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    candidates: Annotated[Optional[list[str]], typer.Argument(
+        help="Inline blocks, spec files or zoo:NAME; none: the embedded default.")] = None,
+    input: InputOpt = None, width_mult: WidthOpt = None, resolution: ResOpt = None,
+    norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
+    memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
+    output: OutOpt = None, hardware: HardwareOpt = None, threads: ThreadsOpt = None,
+    repeats: RepeatsOpt = 7, device: DeviceOpt = "cpu", depth_mult: DepthOpt = None,
+    width_rule: WidthRuleOpt = None,
+):
+    """Measure real latency per layer and per network (torch modules built through the
+    bridge) beside the roofline's prediction on --hardware (default: calibrate this machine
+    first), with the error of each."""
+    from . import api
+
+    fmt = _format(format, output)
+    opts = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
+                    None, depth_mult, width_rule, hardware=hardware)
+    result = api.compare(candidates or (), opts)
+    bridge = _bridge()
+    profile = None
+    if hardware is None:
+        sys.stderr.write("archcalc: no --hardware: calibrating this machine first (save a "
+                         "profile with archcalc calibrate -o FILE.yaml)\n")
+        with _progress("calibrating", 0) as progress:
+            profile = bridge.calibrate(result.baseline.dtype, threads, repeats, device,
+                                       progress)
+    with _progress("measuring", 0) as progress:
+        result = api.measure(result, True, profile, repeats, device, threads, progress)
+    show(_report(result, By.layer, True, "archcalc bench"), fmt, output)
+
+
+@app.command()
+def calibrate(
+    output: OutOpt = None, threads: ThreadsOpt = None, repeats: RepeatsOpt = 7,
+    device: DeviceOpt = "cpu", dtype: DtypeOpt = None, format: FormatOpt = None,
+):
+    """Measure this machine (GEMM and depthwise FLOP/s, bandwidth, per-layer overhead and
+    efficiency per kind of layer, fitted on one set of layers and checked on another) and
+    write a hardware profile for --hardware (-o FILE.yaml)."""
+    from .calibrate import to_yaml
+    from .report import registry
+    from .report.document import HardwareReport
+
+    fmt = _format(format, None, "hardware")
+    if output:
+        registry.writable(output)
+    bridge = _bridge()
+    with _progress("calibrating", 0) as progress:
+        profile = bridge.calibrate(dtype or "fp32", threads, repeats, device, progress)
+    if output:
+        registry.write(to_yaml(profile), output)
+    show(HardwareReport((profile,), _command()), fmt, None)
 
 
 @app.command(name="build")

@@ -1,15 +1,45 @@
 """Roofline latency on a hardware profile (:mod:`archcalc.hardware`).
 
 Per layer: compute time ``FLOPs / peak`` (the dtype's peak FLOP/s) and memory time
-``bytes / bandwidth`` (bytes under the analysis's traffic policy); the layer takes the larger,
-and is ``compute``- or ``memory``-bound accordingly; its attainable FLOP/s is
-``min(peak, intensity × bandwidth)``.  The network's predicted latency is the sum over the
-sequential schedule (no overlap between layers).  Times are in seconds.
+``bytes / bandwidth`` (bytes under the analysis's traffic policy); the layer is ``compute``- or
+``memory``-bound by the larger, and takes
+
+    ``latency = overhead + max(compute, memory) / efficiency[rate class]``
+
+where a datasheet profile has no overhead and efficiency 1 (the pure roofline) and a profile
+written by ``archcalc calibrate`` carries a measured per-layer overhead (seconds) and a fitted
+efficiency per :func:`rate_class`.  Its attainable FLOP/s is ``min(peak, intensity ×
+bandwidth) × efficiency``.  The network's predicted latency is the sum over the sequential
+schedule (no overlap between layers).  Times are in seconds.  The same arithmetic runs on
+ints and on NumPy arrays (sweeps).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .num import maximum, same
+from .ops import (AdaptivePool2d, AttnScores, AttnValues, Conv2d, ConvTranspose2d, Linear,
+                  MatMul, Pool2d)
+
+RATE_CLASSES = ("gemm", "grouped", "depthwise", "pool", "elementwise")
+_GEMM = (ConvTranspose2d, Linear, MatMul, AttnScores, AttnValues)
+_POOL = (Pool2d, AdaptivePool2d)
+
+
+def rate_class(op) -> str:
+    """How a layer runs on real hardware: ``gemm`` (a dense conv or a matrix product),
+    ``grouped`` (a grouped conv), ``depthwise`` (one group per channel), ``pool`` (windowed
+    and adaptive pooling), else ``elementwise`` (norms, activations, adds, data movement)."""
+    if isinstance(op, Conv2d):  # decided by num.same: a sweep's arrays split where it differs
+        if same(op.groups, 1, "a dense conv"):
+            return "gemm"
+        depthwise = same(op.groups, op.cin, "one group per channel") and \
+            same(op.cin, op.cout, "one group per channel")
+        return "depthwise" if depthwise else "grouped"
+    if isinstance(op, _POOL):
+        return "pool"
+    return "gemm" if isinstance(op, _GEMM) else "elementwise"
 
 
 @dataclass(frozen=True)
@@ -19,28 +49,66 @@ class LayerTime:
     attainable_flops: float | None
 
 
-def layer_time(flops, moved, peak: float, bandwidth: float) -> LayerTime:
-    """The roofline time of one layer doing ``flops`` and moving ``moved`` bytes."""
-    compute, memory = flops / peak, moved / bandwidth
-    if not flops and not moved:
-        return LayerTime(0.0, None, None)
-    attainable = min(peak, flops / moved * bandwidth) if moved else peak
-    return LayerTime(max(compute, memory), "compute" if compute >= memory else "memory",
-                     attainable)
-
-
 @dataclass(frozen=True)
-class Roofline:
-    """Per-layer times and the network's: ``latency_s`` (their sum) and the share of it
-    spent in memory-bound layers."""
+class Measured:
+    """Measured seconds (:mod:`archcalc.bridge.timing`): the network's forward pass and each
+    layer's (``None`` for a layer that does not run), how they were measured."""
 
-    layers: tuple[LayerTime, ...]
-    latency_s: float
-    memory_bound_share: float | None
+    network_s: float
+    layer_s: tuple
+    threads: int
+    device: str
+    dtype: str
+    repeats: int
+
+    def describe(self) -> str:
+        return (f"measured on {self.device}, {self.threads} thread"
+                f"{'s' if self.threads != 1 else ''}, {self.dtype}, median of {self.repeats}")
 
 
-def roofline(records, peak: float, bandwidth: float) -> Roofline:
-    times = tuple(layer_time(r.flops, r.bytes, peak, bandwidth) for r in records)
-    total = sum(t.latency_s for t in times)
-    memory = sum(t.latency_s for t in times if t.bound == "memory")
-    return Roofline(times, total, memory / total if total else None)
+def error(predicted, measured):
+    """The relative prediction error ``predicted / measured − 1`` (``None`` where either is
+    missing or nothing was measured)."""
+    return None if predicted is None or not measured else predicted / measured - 1
+
+
+def _busy(flops, moved, peak: float, bandwidth: float, efficiency: float):
+    """``(compute seconds, memory seconds, seconds busy)`` of one layer, for every number
+    type."""
+    compute, memory = flops / peak, moved / bandwidth
+    return compute, memory, maximum(compute, memory) / efficiency
+
+
+def layer_time(flops, moved, peak: float, bandwidth: float, efficiency: float = 1.0,
+               overhead: float = 0.0) -> LayerTime:
+    """The time of one layer doing ``flops`` and moving ``moved`` bytes (ints)."""
+    compute, memory, busy = _busy(flops, moved, peak, bandwidth, efficiency)
+    if not flops and not moved:
+        return LayerTime(overhead, None, None)
+    attainable = (min(peak, flops / moved * bandwidth) if moved else peak) * efficiency
+    return LayerTime(overhead + busy, "compute" if compute >= memory else "memory", attainable)
+
+
+def layer_times(records, classes, profile, dtype: str) -> tuple[LayerTime, ...]:
+    """Per-layer times of ``records`` (each with ``flops`` and ``bytes``, ints) of the rate
+    ``classes`` given in the same order (``None``: a layer that does not run) on
+    ``profile``."""
+    peak, bw = profile.peak(dtype), profile.bandwidth
+    return tuple(LayerTime(0.0, None, None) if c is None else
+                 layer_time(r.flops, r.bytes, peak, bw, profile.efficiency_of(c),
+                            profile.overhead_s) for r, c in zip(records, classes))
+
+
+def network_latency(flops, moved, classes, profile, dtype: str) -> tuple:
+    """``(latency_s, seconds in memory-bound layers)`` of the whole network, from per-layer
+    columns of any number type (NumPy arrays in a sweep: one value per configuration);
+    ``classes`` as for :func:`layer_times`."""
+    peak, bw, over = profile.peak(dtype), profile.bandwidth, profile.overhead_s
+    total = memory = 0.0
+    for f, m, c in zip(flops, moved, classes):
+        if c is None:
+            continue
+        compute, mem, busy = _busy(f, m, peak, bw, profile.efficiency_of(c))
+        total = total + over + busy
+        memory = memory + (mem > compute) * (over + busy)
+    return total, memory

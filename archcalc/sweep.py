@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .analysis import TOTAL_FIELDS, analyze_network
-from .api import Options, analyze
+from .api import Options, analyze, hardware_of
 from .build import build
 from .cost.training import CHECKPOINTED, TOTALS
 from .errors import ArchcalcError
@@ -42,17 +42,13 @@ EXACT = 2**53
 COUNTS = TOTAL_FIELDS  # params, macs, flops, bytes_read, bytes_written, peak_activation_bytes
 ALL_COUNTS = COUNTS + TOTALS + CHECKPOINTED  # with the training step's (--mode train)
 METRICS = COUNTS + ("bytes", "arithmetic_intensity")
+TIMED = ("latency_s", "memory_bound_share")  # with --hardware: roofline seconds, and share
 
 
 def count_names(options: Options) -> tuple[str, ...]:
     """The counts a sweep computes: :data:`COUNTS`, and the training step's totals under
     ``--mode train``."""
     return COUNTS + (options.training.totals if options.training else ())
-
-
-def metric_names(options: Options) -> tuple[str, ...]:
-    """Every metric of a row: the counts, ``bytes`` and ``arithmetic_intensity``."""
-    return count_names(options) + METRICS[len(COUNTS):]
 INPUT_AXES = ("in_ch", "res", "h", "w")
 NETWORK_AXES = {"width_mult": "width", "resolution": "resolution", "depth_mult": "depth"}
 RENAMED = {"out_ch": "out"}
@@ -159,7 +155,13 @@ class SweepResult:
     exact_rows: int = 0
     vectorised: bool = True
     convention: str = "archcalc"
-    metrics: tuple = METRICS
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metric columns: the counts (the training step's too under ``--mode train``),
+        ``bytes`` and ``arithmetic_intensity``, and :data:`TIMED` with a hardware profile."""
+        counts = tuple(k for k in ALL_COUNTS if k in self.columns)
+        return counts + METRICS[len(COUNTS):] + tuple(k for k in TIMED if k in self.columns)
 
     def rows(self) -> list[dict]:
         """The kept rows as dicts of Python numbers (counts as exact ints; an undefined
@@ -231,12 +233,18 @@ def _plain(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def metric_names(options: Options) -> tuple[str, ...]:
+    """The metrics a sweep with ``options`` gives: its counts, ``bytes`` and
+    ``arithmetic_intensity``, and roofline times with ``--hardware``."""
+    return count_names(options) + METRICS[len(COUNTS):] + (TIMED if options.hardware else ())
+
+
 def _exact(spec: Spec, options: Options, values: dict) -> dict:
     """One configuration through the scalar path: exact Python integers."""
     plain = {k: _plain(v) for k, v in values.items()}
     a = analyze(_with_values(spec, plain), replace(options, input=None))
     return {**a.totals.as_dict(), **a.training_totals(), "bytes": a.totals.bytes,
-            "arithmetic_intensity": a.totals.arithmetic_intensity}
+            "arithmetic_intensity": a.totals.arithmetic_intensity, **a.latency()}
 
 
 class _Evaluator:
@@ -245,12 +253,13 @@ class _Evaluator:
 
     def __init__(self, spec: Spec, options: Options):
         self.spec, self.options, self.counts = spec, options, count_names(options)
+        self.hardware = hardware_of(options)
         self.refused: dict[str, list] = {}  # reason -> [count, example]
 
     def __call__(self, grid: dict) -> tuple[dict, np.ndarray]:
         """``(metrics, ok)`` of a chunk: float64 arrays per count, and the valid rows."""
         n = len(next(iter(grid.values())))
-        out = {k: np.full(n, np.nan) for k in self.counts}
+        out = {k: np.full(n, np.nan) for k in self.counts + (TIMED if self.hardware else ())}
         ok = np.ones(n, bool)
         self._fill({k: v.astype(float) for k, v in grid.items()}, np.arange(n), out, ok)
         return out, ok  # float64 arithmetic: it never wraps (exact below 2**53)
@@ -262,10 +271,10 @@ class _Evaluator:
                 net = build(_with_values(self.spec, part), fold_bn=self.options.fold_bn)
                 a = analyze_network(net, self.spec.default("dtype", "fp32"), self.options.batch,
                                     self.options.memory, convention=self.options.convention,
-                                    training=self.options.training)
-                totals = {**a.totals.as_dict(), **a.training_totals()}
-            for k in self.counts:
-                out[k][where] = np.broadcast_to(np.asarray(totals[k], float), where.shape)
+                                    hardware=self.hardware, training=self.options.training)
+                values = {**a.totals.as_dict(), **a.latency(), **a.training_totals()}
+            for k, v in values.items():
+                out[k][where] = np.broadcast_to(np.asarray(v, float), where.shape)
         except MixedDecision as split:
             mask = np.broadcast_to(split.mask, where.shape)
             self._fill(grid, where[mask], out, ok)
@@ -485,7 +494,7 @@ def sweep(target: str, axes: tuple[Axis, ...], options: Options | None = None,
     refusals = [Refusal(count, example, reason)
                 for reason, (count, example) in evaluate.refused.items()]
     return SweepResult(target, axes, kept, size, where_count, refusals, exact_rows,
-                       convention=opts.convention, metrics=metric_names(opts))
+                       convention=opts.convention)
 
 
 def _exactly(spec, opts, axes, columns: dict, big: np.ndarray) -> dict:
@@ -515,12 +524,13 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
         values = {a.name: a.values[i] for a, i in zip(axes, np.unravel_index(index, shape))}
         try:
             option_values = {NETWORK_AXES[k]: v for k, v in values.items()}
-            a = analyze(spec, replace(opts, **option_values))
+            analysis = analyze(spec, replace(opts, **option_values))
         except ArchcalcError as exc:
             entry = refusals.setdefault(exc.message, [0, values])
             entry[0] += 1
             continue
-        rows.append({**values, **a.totals.as_dict(), **a.training_totals()})
+        rows.append({**values, **analysis.totals.as_dict(), **analysis.latency(),
+                     **analysis.training_totals()})
         if progress and index % 16 == 15:
             progress(index + 1, size)
     if refusals and not rows:
@@ -528,7 +538,8 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
         raise ArchcalcError(reason, field=axes[0].option)
     names = count_names(opts)
     columns = {k: np.array([r[k] for r in rows], dtype=object if k in names else None)
-               for k in [a.name for a in axes] + list(names)}
+               for k in [a.name for a in axes] + list(names)
+               + list(TIMED if opts.hardware else ())}
     columns = _finish({k: (v.astype(np.int64) if k in names and all(abs(x) < EXACT for x in v)
                            else v) for k, v in columns.items()})
     if selection.where is not None:
@@ -537,4 +548,4 @@ def _network_sweep(target, axes, opts, selection, size, progress) -> SweepResult
     where_count = len(columns["macs"])
     return SweepResult(target, axes, selection.apply(columns), size, where_count,
                        [Refusal(c, e, r) for r, (c, e) in refusals.items()], 0, False,
-                       opts.convention, metric_names(opts))
+                       opts.convention)

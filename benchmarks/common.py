@@ -23,10 +23,12 @@ BIN = os.path.dirname(sys.executable)
 ARCHCALC = os.path.join(BIN, "archcalc")
 
 
-def options(doc: str, runs: int) -> argparse.Namespace:
+def options(doc: str, runs: int, threads: bool = False) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny inputs, one run")
     parser.add_argument("--runs", type=int, default=runs, help="runs per figure (median)")
+    if threads:
+        parser.add_argument("--threads", type=int, help="intra-op threads (default: torch's)")
     args = parser.parse_args()
     if args.quick:
         args.runs = 1

@@ -1,6 +1,7 @@
-"""The README's benchmark table, from the JSON in ``benchmarks/results/``: each target of the
-performance issue with the measured figure and whether it is met.  `make bench` runs it last;
-it rewrites the README between the ``bench:start`` and ``bench:end`` markers.
+"""The README's benchmark tables, from the JSON in ``benchmarks/results/``: each target of the
+performance issue with the measured figure and whether it is met (between the ``bench:start``
+and ``bench:end`` markers), and the predicted vs measured latency per network (between
+``roofline:start`` and ``roofline:end``).  `make bench` runs it last.
 
 Run: `python benchmarks/table.py [README]`.
 """
@@ -14,6 +15,7 @@ import sys
 from common import HERE, results_dir
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+ROOFLINE = "<!-- roofline:start -->", "<!-- roofline:end -->"
 
 
 def _load(name: str) -> dict:
@@ -28,6 +30,7 @@ def _row(what: str, target: str, figure: str, met: bool) -> str:
 def rows() -> list[str]:
     inproc, scale, start = _load("inprocess"), _load("scale"), _load("startup")
     bridge, reports, sweep = _load("bridge"), _load("reports"), _load("sweep")
+    roof = _load("roofline")
     med, nets = inproc["median"], inproc["networks"]
     big, small, cases = scale["big"], scale["small"], scale["cases"]
     worst_small = max(c["seconds"] for c in cases.values() if c["layers"] == small)
@@ -64,6 +67,10 @@ def rows() -> list[str]:
              f"{sweep['in_process']['per_second'] / 1e6:.2f} M/s)", "≥ 1 M/s",
              f"{sweep['end_to_end']['per_second'] / 1e6:.2f} M/s",
              sweep["end_to_end"]["per_second"] >= 1e6),
+        _row(f"calibrated roofline latency vs measured, worst of {len(roof['networks'])} "
+             f"networks ({roof['profile']['threads']} threads; median per-layer error "
+             f"{roof['median_layer_error']:.0%})", "within ±25%",
+             f"{roof['worst_error']:.0%}", roof["worst_error"] <= 0.25),
     ]
     m = start["machine"]
     out.append(f"\nMeasured {start['date']} on {m['cpus']} CPUs ({m['machine']}, {m['system']}), "
@@ -72,15 +79,46 @@ def rows() -> list[str]:
     return out
 
 
+def roofline_rows() -> list[str]:
+    """Per network: measured, the calibrated and the pure roofline's predictions and errors."""
+    roof = _load("roofline")
+    p, m = roof["profile"], roof["machine"]
+    out = ["| network | layers | measured | calibrated roofline | error | median layer error | "
+           "pure roofline | error | median layer error |", "|---|---|---|---|---|---|---|---|---|"]
+    out += [f"| {r['name']} | {r['layers']} | {r['measured_s'] * 1e3:.2f} ms | "
+            f"{r['predicted_s'] * 1e3:.2f} ms | {r['error']:+.0%} | {r['median_layer_error']:.0%} "
+            f"| {r['roofline_s'] * 1e3:.2f} ms | {r['roofline_error']:+.0%} | "
+            f"{r['roofline_median_layer_error']:.0%} |" for r in roof["networks"]]
+    eff = ", ".join(f"{k} {v:.2f}" for k, v in p["efficiency"].items())
+    out.append(
+        f"\nMeasured {roof['date']} on {m['cpus']} CPUs ({m['machine']}), {p['threads']} "
+        f"thread(s), torch {p['torch']}, fp32, batch 1, median of {roof['runs']} passes. "
+        f"Calibration: GEMM {p['gemm_flops'] / 1e9:.0f} GFLOP/s, depthwise conv "
+        f"{p['depthwise_flops'] / 1e9:.1f} GFLOP/s, copy {p['bandwidth'] / 1e9:.1f} GB/s; "
+        f"fitted overhead {p['overhead_s'] * 1e6:.1f} µs per layer, efficiency {eff}; median "
+        f"per-layer error {p['fit_median_error']:.0%} on the {p['fit_layers']} fitted layers, "
+        f"{p['validation_median_error']:.0%} on {p['validation_layers']} held-out layers "
+        f"(pure roofline: {p['uncalibrated_validation_median_error']:.0%}). The pure roofline "
+        "is the measured peak and bandwidth with no overhead and efficiency 1.")
+    return out
+
+
+def _replace(text: str, start: str, end: str, block: str) -> str:
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{block}\n{end}{tail}"
+
+
 def main(readme: str = os.path.join(HERE, "..", "README.md")) -> None:
     with open(readme, encoding="utf-8") as f:
         text = f.read()
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
     table = "\n".join(rows())
     print(table)
+    text = _replace(text, START, END, table)
+    if ROOFLINE[0] in text:
+        text = _replace(text, *ROOFLINE, "\n".join(roofline_rows()))
     with open(readme, "w", encoding="utf-8") as f:
-        f.write(f"{head}{START}\n{table}\n{END}{tail}")
+        f.write(text)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import pytest
 import archcalc
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
-SCRIPTS = ("startup", "inprocess", "scale", "bridge", "reports", "sweep", "train_step")
+SCRIPTS = ("startup", "inprocess", "scale", "bridge", "reports", "sweep", "roofline",
+           "train_step")
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +39,18 @@ def test_each_benchmark_saves_its_figures(results, script):
 
 def test_the_readme_table_is_built_from_the_saved_figures(results, tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text("before\n<!-- bench:start -->\nstale figures\n<!-- bench:end -->\nafter\n")
+    readme.write_text("before\n<!-- bench:start -->\nstale figures\n<!-- bench:end -->\nafter\n"
+                      "<!-- roofline:start -->\nold\n<!-- roofline:end -->\n")
     subprocess.run([sys.executable, os.path.join(BENCH, "table.py"), str(readme)], check=True,
                    env=results[1], capture_output=True)
     text = readme.read_text()
     assert text.startswith("before\n<!-- bench:start -->\n| what | target | measured |")
-    assert text.endswith("<!-- bench:end -->\nafter\n") and "stale figures" not in text
-    assert text.count("\n| ") == 12  # header, rule and the eleven targets
+    bench, _, roofline = text.partition("after\n")
+    assert bench.endswith("<!-- bench:end -->\n") and "stale figures" not in bench
+    assert bench.count("\n| ") == 13  # header, rule and the twelve targets
+    assert roofline.startswith("<!-- roofline:start -->\n| network | layers | measured |")
+    assert "\nold\n" not in roofline
+    assert roofline.count("\n| ") == 5  # rule, three seed blocks and one network (--quick)
 
 
 def _timings(doc):

@@ -125,7 +125,8 @@ HEAVY = ("torch", "fvcore", "pandas", "sympy", "plotly", "numpy", "openpyxl")
 
 @pytest.mark.parametrize("argv", [["compare"], ["compare", "--convention", "fvcore"],
                                   ["compare", "--hardware", "a100"],
-                                  ["explain", "zoo:mobilenet_v2", "--vs", "all"]])
+                                  ["explain", "zoo:mobilenet_v2", "--vs", "all"],
+                                  ["memory"], ["memory", "-f", "json"]])
 def test_compare_imports_no_heavy_modules(argv):
     code = (f"import os, runpy, sys\nsys.argv = ['archcalc', *{argv!r}]\n"
             "try:\n    runpy.run_module('archcalc', run_name='__main__')\nexcept SystemExit:\n    pass\n"

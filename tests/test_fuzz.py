@@ -28,7 +28,7 @@ EXAMPLES = int(os.environ.get("ARCHCALC_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10), derandomize=EXAMPLES < 1000,
                 suppress_health_check=list(HealthCheck), database=None)
 
-BLOCKS = ["conv", "dwsep", "ir", "se", "shuffle", "bottleneck", "pool", "linear", "vit", "concat",
+BLOCKS = ["conv", "dwsep", "ir", "se", "shuffle", "shuffle_v1", "bottleneck", "pool", "linear", "vit", "concat",
           "add", "upsample", "conv_t", "fused_ir", "swin", "regnet_stages", "nosuch"]
 KEYS = ["out", "k", "s", "t", "p", "g", "d", "n", "r", "se", "name", "input", "act", "heads",
         "factor", "type", "other", "exp", "mid", "window", "train_only", "scale"]

@@ -13,7 +13,8 @@ from archcalc import ArchcalcError, bridge_api  # noqa: E402
 
 ACTS = ("relu", "relu6", "hswish", "hsigmoid", "swish", "sigmoid", "gelu", "gelu_tanh", "mish",
         "leaky_relu", "hardtanh", "tanh")
-KINDS = ["conv", "dw", "pw", "dwsep", "ir", "se", "basic", "bottleneck", "shuffle", "linear", "pool",
+KINDS = ["conv", "dw", "pw", "dwsep", "ir", "se", "basic", "bottleneck", "shuffle", "shuffle_v1",
+         "linear", "pool",
          "bn", "act", "channel_split", "channel_shuffle", "add", "mul", "concat", "conv_nonsquare",
          "conv_t", "upsample", "adaptive_pool", "norm", "softmax", "convnext", "fused_ir",
          "regnet", "dense", "transition", "fire", "inception", "vit", "swin", "patch_merge",
@@ -60,6 +61,12 @@ def configs(draw, kind):
     elif kind == "shuffle":
         c = out = draw(st.sampled_from([2, 4, 8, 12]))
         text = f"shuffle(out={out},s={s})" if s > 1 else f"shuffle(out={out})"
+    elif kind == "shuffle_v1":
+        g = draw(st.sampled_from([1, 2, 3]))
+        c = 4 * g * draw(st.integers(1, 3))
+        out = c + 4 * g * draw(st.integers(1, 3)) if s > 1 else c  # bottleneck out/4 in g groups
+        first = str(draw(st.booleans())).lower()
+        text = f"shuffle_v1(out={out},s={s},g={g},group_first={first})"
     elif kind == "linear":
         text = f"linear(out={out},bias={str(draw(st.booleans())).lower()},act={act})"
     elif kind == "bn":

@@ -29,7 +29,7 @@ def hostile(tmp_path):
 
 
 def test_every_registered_format_presents_every_document_it_declares():
-    from archcalc.api import Options, closed_forms, sweep
+    from archcalc.api import Options, closed_forms, memory, sweep
     from archcalc.report.document import SweepReport
     from archcalc.sweep import parse_axes
 
@@ -38,6 +38,7 @@ def test_every_registered_format_presents_every_document_it_declares():
         "report": Report(archcalc.compare(["conv(out=8)", "dwsep(out=8)"], options)),
         "symbolic": closed_forms(["conv(out=8)", "dwsep(out=8)"], "in,out", options),
         "sweep": SweepReport(sweep("ir(out=8)", parse_axes(["--t", "1,6"]), options)),
+        "memory": memory(["conv(out=8,s=2), ir(t=6,out=8)"], options),
     }
     for fmt_name, spec in registry.FORMATS.items():
         for kind in spec.documents:

@@ -7,7 +7,9 @@ import pytest
 
 import archcalc
 from archcalc.hardware import get, names
+from archcalc.api import Options, sweep
 from archcalc.roofline import layer_time
+from archcalc.sweep import Axis
 
 PROFILE = """name: toy
 title: a toy machine
@@ -105,3 +107,51 @@ def test_html_report_draws_the_roofline_with_hardware(tmp_path, cli):
     assert "id=roofline>" in page and '"fig-roofline"' in page
     assert "NVIDIA A100 80GB SXM roof" in page
     assert "id=roofline>" not in without.read_text(encoding="utf-8")
+
+
+def test_a_sweep_times_each_configuration_as_analyze_does():
+    """The vectorised sweep's roofline latency (one value per configuration, mixed depthwise
+    and dense decisions split) equals the scalar analysis of each configuration."""
+    axes = (Axis("t", (1, 2, 6)), Axis("k", (3, 5)))
+    result = sweep("ir(out=16)", axes, Options(input=(28, 28, 16), hardware="a100"))
+    assert result.metrics[-2:] == ("latency_s", "memory_bound_share")
+    for row in result.rows():
+        a = archcalc.analyze(f"ir(t={row['t']},k={row['k']},out=16)", input=(28, 28, 16),
+                             hardware="a100")
+        assert row["latency_s"] == pytest.approx(a.latency()["latency_s"], rel=1e-12)
+        assert row["memory_bound_share"] == pytest.approx(a.latency()["memory_bound_share"])
+    nets = sweep("zoo:mobilenet_v2", (Axis("width_mult", (0.5, 1.0)),), Options(hardware="rpi4"))
+    assert nets.rows()[1]["latency_s"] == pytest.approx(
+        archcalc.analyze("zoo:mobilenet_v2", hardware="rpi4").latency()["latency_s"])
+
+
+CALIBRATED = PROFILE + """overhead_s: 2.0e-6
+efficiency: {gemm: 0.5, depthwise: 0.25}
+measured: {threads: 2}
+"""
+
+
+def test_a_calibrated_profile_adds_overhead_and_divides_by_efficiency(tmp_path):
+    """Same layers as above on a calibrated toy: every layer that runs costs 2 µs more, a
+    dense conv runs at half its roofline rate, a depthwise one at a quarter, the rest (BN,
+    ReLU: the ``elementwise`` class, not listed) at the full rate."""
+    path = tmp_path / "cal.yaml"
+    path.write_text(CALIBRATED)
+    conv = archcalc.analyze("conv(out=8,k=3,act=none)", input=(8, 8, 3), norm="none",
+                            hardware=str(path))
+    (row,) = conv.layer_rows()
+    assert row["latency_s"] == pytest.approx(2e-6 + 27_648e-9 / 0.5)
+    assert row["attainable_flops"] == 0.5e9
+    dw = archcalc.analyze("dw(k=3)", input=(8, 8, 64), dtype="fp16", hardware=str(path))
+    rows = dw.layer_rows()
+    assert rows[0]["latency_s"] == pytest.approx(2e-6 + 73_728 / 4e9 / 0.25)
+    assert rows[1]["latency_s"] == pytest.approx(2e-6 + rows[1]["bytes"] / 1e9)
+    assert dw.latency()["latency_s"] == pytest.approx(sum(r["latency_s"] for r in rows))
+    assert get(str(path)).as_dict()["efficiency"] == {"gemm": 0.5, "depthwise": 0.25}
+
+
+def test_calibrated_profile_errors(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(PROFILE + "efficiency: {tensor: 0.5}\n")
+    code, _, err = cli("analyze", "conv(out=8)", "--input", "8x8x3", "--hardware", str(bad))
+    assert code == 2 and "efficiency.tensor: unknown rate class 'tensor'" in err

@@ -55,11 +55,13 @@ def test_modern_macs_at_published_precision(name):
 def test_every_entry_is_held_to_torchvision_figures():
     """Every zoo entry's params and MACs are tested against torchvision's published figures
     (here and in the family test files); MobileNetV1, which torchvision lacks, against its
-    paper's Tables 6 and 7 (below)."""
+    paper's Tables 6 and 7 (below); ShuffleNet v1 against its authors' figures
+    (tests/test_zoo_shufflenet_v1.py)."""
     from . import test_zoo_classic as classic, test_zoo_modern as modern
-    from . import test_zoo_variants as variants
+    from . import test_zoo_shufflenet_v1 as shufflenet_v1, test_zoo_variants as variants
 
-    both = set(classic.PUBLISHED) | set(modern.PUBLISHED) | set(modern.BASES) | set(variants.PUBLISHED)
+    both = (set(classic.PUBLISHED) | set(modern.PUBLISHED) | set(modern.BASES)
+            | set(variants.PUBLISHED) | set(shufflenet_v1.PUBLISHED))
     params = both | set(TORCHVISION_PARAMS)
     macs = both | set(TORCHVISION_GFLOPS) | set(variants.PUBLISHED_GFLOPS)
     assert params | {"mobilenet_v1"} == set(zoo_names()) == macs | {"mobilenet_v1"}
@@ -186,8 +188,9 @@ def test_mobilenet_v3_width_rule_option(cli):
 
 
 def test_only_families_with_a_width_rule_take_a_width_multiplier():
-    """MobileNet V1/V2/V3, EfficientNet and MnasNet define α (their papers); every other family's
-    widths are a table, and --width-mult is refused with one line saying so."""
+    """MobileNet V1/V2/V3, EfficientNet, MnasNet and ShuffleNet v1 ("ShuffleNet s×", §4.1.1)
+    define α (their papers); every other family's widths are a table, and --width-mult is
+    refused with one line saying so."""
     scalable = set()
     for name in zoo_names():
         try:
@@ -196,4 +199,4 @@ def test_only_families_with_a_width_rule_take_a_width_multiplier():
         except archcalc.ArchcalcError as exc:
             assert "has no continuous width rule" in str(exc), name
     assert scalable == {n for n in zoo_names()
-                        if n.startswith(("mobilenet", "efficientnet", "mnasnet"))}
+                        if n.startswith(("mobilenet", "efficientnet", "mnasnet", "shufflenet_v1"))}

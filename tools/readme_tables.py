@@ -40,7 +40,18 @@ def blocks() -> dict[str, str]:
         _markdown(api.explain(["zoo:mobilenet_v2"], ["fvcore"])),
         _markdown(api.explain(["zoo:mobilenet_v2"], ["thop", "torch"]))])
     return {"per-op": per_op, "backward": backward, "saved": saved, "disagree": disagree,
-            "conventions": _markdown(ConventionsReport())}
+            "conventions": _markdown(ConventionsReport()), "memory": memory_tables()}
+
+
+def memory_tables() -> str:
+    """`archcalc memory`'s side-by-side table, its MobileNetV2 table and its definition."""
+    from archcalc.api import memory
+    from archcalc.report.markdown import escape, table
+
+    doc = memory(command="archcalc memory -f markdown")
+    side, *per_candidate = doc.sections()
+    v2 = per_candidate[[v.name for v in doc.views].index("mobilenet_v2")]
+    return "\n".join([table(side), table(v2), escape(doc.definition())])
 
 
 def _replace(text: str, name: str, body: str) -> str:

@@ -3,7 +3,10 @@ figure cited (``sources``), for roofline latency (:mod:`archcalc.roofline`).
 
 A profile is a YAML file with ``name``, ``title``, ``kind``, ``peak_flops`` (FLOP/s per dtype:
 ``fp32``, ``fp16``, ``bf16``, ``int8``; at least one), ``bandwidth`` (bytes/s) and ``sources``;
-``--hardware`` takes a shipped name or a user file of the same form.
+``--hardware`` takes a shipped name or a user file of the same form.  A profile measured by
+``archcalc calibrate`` adds ``overhead_s`` (seconds every layer costs beyond its roofline
+time) and ``efficiency`` (per rate class of :mod:`archcalc.roofline`, the fraction of the
+roofline rate such layers attain), and ``measured`` (the calibration's raw figures).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ArchcalcError
+from ..roofline import RATE_CLASSES
 
 DTYPES = ("fp32", "fp16", "bf16", "int8")
-KEYS = ("name", "title", "kind", "peak_flops", "bandwidth", "sources", "notes")
+KEYS = ("name", "title", "kind", "peak_flops", "bandwidth", "sources", "notes", "overhead_s",
+        "efficiency", "measured")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,14 @@ class Profile:
     sources: tuple[str, ...]
     notes: str = ""
     path: str = ""
+    overhead_s: float = 0.0
+    efficiency: tuple[tuple[str, float], ...] = ()
+    measured: tuple[tuple[str, object], ...] = ()
+
+    def efficiency_of(self, rate_class: str) -> float:
+        """The fraction of the roofline rate layers of ``rate_class`` attain (1 unless
+        calibrated)."""
+        return dict(self.efficiency).get(rate_class, 1.0)
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s for ``dtype``; a profile without it is an error."""
@@ -55,7 +68,14 @@ class Profile:
     def as_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "kind": self.kind,
                 "peak_flops": dict(self.peak_flops), "bandwidth": self.bandwidth,
-                "sources": list(self.sources), "notes": self.notes}
+                "sources": list(self.sources), "notes": self.notes,
+                **({"overhead_s": self.overhead_s, "efficiency": dict(self.efficiency),
+                    "measured": dict(self.measured)} if self.calibrated else {})}
+
+    @property
+    def calibrated(self) -> bool:
+        """True for a profile measured by ``archcalc calibrate``."""
+        return bool(self.efficiency or self.overhead_s)
 
 
 def _shipped() -> dict[str, Path]:
@@ -107,6 +127,22 @@ def read(path: str) -> Profile:
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise ArchcalcError("expected a list of citations", source=path, line=line("sources"),
                             field="sources")
+    efficiency = data.get("efficiency", {})
+    if not isinstance(efficiency, dict):
+        raise ArchcalcError("expected a mapping of rate class to a fraction", source=path,
+                            line=line("efficiency"), field="efficiency")
+    for key in efficiency:
+        if key not in RATE_CLASSES:
+            raise ArchcalcError(f"unknown rate class {str(key)[:20]!r}; expected one of "
+                                f"{', '.join(RATE_CLASSES)}", source=path,
+                                line=line(f"efficiency.{key}"), field=f"efficiency.{key}")
+    measured = data.get("measured", {})
+    if not isinstance(measured, dict):
+        raise ArchcalcError("expected a mapping", source=path, line=line("measured"),
+                            field="measured")
+    overhead = data.get("overhead_s", 0.0)
+    if overhead != 0.0:
+        overhead = _number(overhead, "overhead_s", path, line("overhead_s"))
     name = data["name"]
     if not isinstance(name, str) or not name:
         raise ArchcalcError("expected a name", source=path, line=line("name"), field="name")
@@ -115,7 +151,10 @@ def read(path: str) -> Profile:
         tuple((d, _number(v, f"peak_flops.{d}", path, line(f"peak_flops.{d}")))
               for d, v in peaks.items()),
         _number(data["bandwidth"], "bandwidth", path, line("bandwidth")), tuple(sources),
-        str(data.get("notes", "")), path)
+        str(data.get("notes", "")), path, overhead,
+        tuple((k, _number(v, f"efficiency.{k}", path, line(f"efficiency.{k}")))
+              for k, v in efficiency.items()),
+        tuple((str(k), v) for k, v in measured.items()))
 
 
 @cache

@@ -65,6 +65,9 @@ COLUMNS = {c.key: c for c in (
     Column("live_activation_bytes", "live act.", "bytes", drop=5),
     Column("arithmetic_intensity", "FLOP/B", "intensity", drop=1),
     Column("latency_s", "latency", "seconds"),
+    Column("measured_s", "measured", "seconds"),
+    Column("overhead_s", "per-layer overhead", "seconds"),
+    Column("error", "error", "error", drop=1),
     Column("bound", "bound", "text", drop=2),
     Column("memory_bound_share", "memory-bound", "share", drop=2),
     # --mode train (archcalc/cost/training.py)

@@ -29,9 +29,12 @@ def long_rows(report: Report) -> tuple[list[str], list[dict]]:
     lead = C.LONG_KEYS if by == "layer" else C.rollup_key(by)
     numbers = C.LONG_NUMBERS if by == "layer" else C.ROLLUP_NUMBERS
     keys = ["candidate", "row", *(c.key for c in lead + numbers), "peak_activation_bytes"]
-    if report.comparison.baseline.hardware is not None and by == "layer":
+    base = report.comparison.baseline
+    if base.hardware is not None and by == "layer":
         keys += ["latency_s", "bound", "memory_bound_share"]
-    trained = report.comparison.baseline.training_totals()
+    if base.measured is not None and by == "layer":
+        keys += ["measured_s"] + (["error"] if base.hardware is not None else [])
+    trained = base.training_totals()
     if trained:
         keys += [c.key for c in (C.TRAIN_LONG if by == "layer" else C.TRAIN_ROLLUP)]
         keys += [k for k in trained if k not in keys]
@@ -64,3 +67,11 @@ def present_explain(doc, view) -> str:
 def present_sweep(doc, view) -> str:
     """One row per kept configuration: swept parameters by option name, then every metric."""
     return _csv([a.name for a in doc.result.axes] + list(doc.result.metrics), doc.result.rows())
+
+
+def present_memory(doc, view) -> str:
+    """Long form: one row per resolution per candidate, exact bytes."""
+    keys = ["candidate", "resolution", "h", "w", "tensor", "channels", "bytes",
+            "working_set_block", "inputs_bytes", "output_bytes", "working_set_bytes",
+            "sliced_block", "slices", "slice_bytes", "sliced_bytes", "sequential_peak_bytes"]
+    return _csv(keys, [{"candidate": v.name, **row} for v in doc.views for row in doc.levels(v)])

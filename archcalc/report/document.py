@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .. import __version__
 from ..conventions import get as get_convention
 from ..analysis import Analysis, Comparison
+from ..spec.model import DTYPE_BYTES
 from . import columns as C
 
 
@@ -117,12 +118,15 @@ class SweepReport:
 
     def columns(self) -> tuple[C.Column, ...]:
         """The swept parameters by option name, then the headline metrics."""
+        timed = tuple(C.col(k) for k in ("latency_s", "memory_bound_share")
+                      if k in self.result.columns)
         summary = C.SUMMARY
         if "train_memory_bytes" in self.result.metrics:
             summary = C.TRAIN_SUMMARY + (C.CHECKPOINTED if "recompute_flops" in self.result.metrics
                                          and "train_memory_bytes_no_checkpoint"
                                          in self.result.metrics else ())
-        return tuple(C.Column(a.name, a.name, "number") for a in self.result.axes) + summary
+        return (tuple(C.Column(a.name, a.name, "number") for a in self.result.axes)
+                + summary + timed)
 
     def notes(self) -> list[str]:
         """What happened to the grid, in sentences."""
@@ -168,20 +172,148 @@ class HardwareReport:
         return [{"hardware": p.name, "title": p.title, "kind": p.kind,
                  **{f"peak_{d}": v for d, v in p.peak_flops}, "bandwidth": p.bandwidth,
                  **{f"ridge_{d}": v for d, v in p.ridge.items()},
+                 **({"overhead_s": p.overhead_s} if p.calibrated else {}),
+                 **{f"efficiency_{k}": v for k, v in p.efficiency},
                  "sources": " | ".join(p.sources)} for p in self.profiles]
 
     def sections(self) -> list[Section]:
         from ..hardware import DTYPES
+        from ..roofline import RATE_CLASSES
 
         text = lambda key, header, wrap=True: C.Column(key, header, "text", wrap=wrap)  # noqa: E731
+        calibrated = [p for p in self.profiles if p.calibrated]
         cols = (text("hardware", "hardware", False), text("title", "title"),
-                *(C.Column(f"peak_{d}", f"{d} FLOP/s", "rate") for d in DTYPES),
+                *(C.Column(f"peak_{d}", f"{d} FLOP/s", "rate") for d in DTYPES
+                  if any(d in dict(p.peak_flops) for p in self.profiles)),
                 C.Column("bandwidth", "bytes/s", "rate"),
                 C.Column("ridge_fp32", "fp32 ridge FLOP/B", "intensity"),
+                *((C.col("overhead_s"),) if calibrated else ()),
+                *(C.Column(f"efficiency_{k}", f"{k} eff.", "ratio") for k in RATE_CLASSES
+                  if any(k in dict(p.efficiency) for p in calibrated)),
                 C.Column("sources", "sources", "text", drop=1, wrap=True))
-        return [Section("archcalc hardware", cols, self.rows(),
-                        "theoretical peaks from the vendors' documents; ridge = peak / "
-                        "bandwidth, the intensity where a layer turns compute-bound")]
+        caption = ("theoretical peaks from the vendors' documents; ridge = peak / bandwidth, "
+                   "the intensity where a layer turns compute-bound")
+        for p in calibrated:
+            m = dict(p.measured)
+            caption += (
+                f"\n{p.name}: measured ({m.get('threads')} threads, torch {m.get('torch')}): "
+                f"GEMM {C.fmt(m.get('gemm_flops'), 'rate')}FLOP/s, depthwise conv "
+                f"{C.fmt(m.get('depthwise_flops'), 'rate')}FLOP/s, copy "
+                f"{C.fmt(m.get('bandwidth'), 'rate')}B/s; per layer {C.fmt(p.overhead_s, 'seconds')} "
+                f"+ roofline / efficiency, fitted on {m.get('fit_layers')} layers (median error "
+                f"{C.fmt(m.get('fit_median_error'), 'share')}), checked on "
+                f"{m.get('validation_layers')} others: median error "
+                f"{C.fmt(m.get('validation_median_error'), 'share')} (the pure roofline's: "
+                f"{C.fmt(m.get('uncalibrated_validation_median_error'), 'share')})")
+        return [Section("archcalc hardware", cols, self.rows(), caption)]
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """What each candidate materialises per spatial resolution
+    (:class:`archcalc.cost.materialised.MaterialisedView`, one per candidate) at ``dtype``;
+    ``slices``: as asked (``None``: each block's expansion ratio t)."""
+
+    views: tuple
+    dtype: str
+    first_layer_trick: bool = True
+    slices: int | None = None
+    command: str = ""
+    kind = "memory"
+
+    def definition(self) -> str:
+        """The view's definition, in sentences, as these options make it."""
+        trick = ("the stem and the block after it count as one block (V2 Table 3's first-layer "
+                 "trick; --no-first-layer-trick turns it off)" if self.first_layer_trick else
+                 "every block on its own (the first-layer trick is off)")
+        t = (f"{self.slices} slices (--slices)" if self.slices else
+             "t slices, t its expansion ratio (expanded over input channels)")
+        return (f"Materialised: a tensor that crosses a block boundary, i.e. one the fused "
+                f"traffic policy writes to memory; a block's internal tensors (an inverted "
+                f"residual's expanded tensor, a separable block's depthwise output) stay on chip "
+                f"(MobileNetV2 §5.1); the network input is read, never written; {trick}. Per "
+                f"resolution (H×W of the tensor): the largest materialised tensor; the working "
+                f"set, the largest inputs + output of a block whose output has that resolution; "
+                f"for an inverted residual with an expansion conv, the §5.1 bound when its "
+                f"expanded tensor is computed in {t}: inputs + output + one slice of the "
+                f"expanded tensor, beside its sequential peak (the largest live set while its ops "
+                f"run one after another, every tensor materialised). Peak: the largest "
+                f"materialised tensor (Table 3's max row). {self.dtype}: "
+                f"{DTYPE_BYTES[self.dtype]} bytes an element; one sample.")
+
+    def footer(self) -> str:
+        return f"archcalc {__version__}" + (f" · {self.command}" if self.command else "")
+
+    def levels(self, view) -> list[dict]:
+        """One row per resolution of ``view``: exact bytes, the blocks named."""
+        return [{"resolution": resolution_text(lv), "h": lv.h, "w": lv.w,
+                 "tensor": lv.largest.name, "channels": lv.largest.shape.c,
+                 "bytes": lv.largest.bytes, **_working(lv.working_set), **_sliced(lv.sliced)}
+                for lv in view.levels]
+
+    def blocks(self, view) -> list[dict]:
+        """One row per block of ``view``."""
+        return [{"block": b.name, "resolution": resolution_text(b.shape),
+                 "inputs_bytes": b.inputs, "output_bytes": b.output,
+                 "working_set_bytes": b.working_set, "sequential_peak_bytes": b.sequential_peak,
+                 "slices": b.slices, "slice_bytes": b.slice_bytes, "sliced_bytes": b.sliced}
+                for b in view.blocks]
+
+    def sections(self) -> list[Section]:
+        """The candidates side by side as V2 Table 3 lays them out, then each in detail."""
+        by_res: dict[str, dict] = {}
+        for i, view in enumerate(self.views):
+            for row in self.levels(view):
+                cell = by_res.setdefault(row["resolution"], {
+                    "resolution": row["resolution"], "area": row["h"] * row["w"]})
+                cell.update({f"c{i}_channels": row["channels"], f"c{i}_bytes": row["bytes"]})
+        rows = sorted(by_res.values(), key=lambda r: -r["area"])
+        rows.append({"resolution": "max", "row": "total", **{
+            k: v for i, view in enumerate(self.views) if view.peak is not None
+            for k, v in ((f"c{i}_channels", view.peak.shape.c), (f"c{i}_bytes", view.peak_bytes))}})
+        cols = (C.Column("resolution", "resolution", "text"),  # Table 3's "channels/memory"
+                *(c for i, view in enumerate(self.views)
+                  for c in (C.Column(f"c{i}_channels", "ch", "int", drop=1, wrap=True),
+                            C.Column(f"c{i}_bytes", view.name, "bytes", wrap=True))))
+        side = Section("archcalc memory: the largest materialised tensor per resolution "
+                       "(MobileNetV2 Table 3's view)", cols, rows,
+                       f"{self.dtype} · first-layer trick "
+                       f"{'on' if self.first_layer_trick else 'off'} · definition below")
+        text = lambda key, header, drop=0: C.Column(key, header, "text", drop, wrap=True)  # noqa: E731
+        detail = (C.Column("resolution", "resolution", "text"), text("tensor", "largest tensor", 2),
+                  C.Column("channels", "ch", "int"), C.Column("bytes", "size", "bytes"),
+                  C.Column("working_set_bytes", "working set", "bytes"),
+                  text("working_set_block", "block", 3),
+                  text("sliced_block", "§5.1 block", 3), C.Column("slices", "t", "int", 1),
+                  C.Column("sliced_bytes", "§5.1 bound", "bytes"),
+                  C.Column("sequential_peak_bytes", "sequential peak", "bytes"))
+        return [side] + [Section(f"{view.name}: per resolution", detail, self.levels(view),
+                                 f"peak {C.fmt(view.peak_bytes, 'bytes', exact=True)} bytes"
+                                 + (f" ({view.peak.name}, {view.peak.shape})" if view.peak
+                                    else ""))
+                         for view in self.views]
+
+
+def resolution_text(shape) -> str:
+    """``112×112`` (or ``197 tokens``) of anything with ``h``, ``w`` and ``layout``."""
+    if shape.layout == "tokens":
+        return f"{shape.h} token" + ("" if shape.h == 1 else "s")
+    return f"{shape.h}×{shape.w}"
+
+
+def _working(block) -> dict:
+    if block is None:
+        return {}
+    return {"working_set_block": block.name, "inputs_bytes": block.inputs,
+            "output_bytes": block.output, "working_set_bytes": block.working_set}
+
+
+def _sliced(block) -> dict:
+    if block is None:
+        return {}
+    return {"sliced_block": block.name, "slices": block.slices,
+            "slice_bytes": block.slice_bytes, "sliced_bytes": block.sliced,
+            "sequential_peak_bytes": block.sequential_peak}
 
 
 @dataclass(frozen=True)
@@ -306,7 +438,9 @@ def analysis_section(a: Analysis, by: str) -> Section:
     caption = (f"{a.dtype} · batch {a.batch} · {a.memory}{training_context(a)} · {peak}"
                + _on_hardware(a))
     if by == "layer":
-        timed = (C.col("latency_s"), C.col("bound")) if a.hardware is not None else ()
+        timed = tuple(C.col(k) for k, on in (("latency_s", a.hardware), ("measured_s", a.measured),
+                                             ("error", a.hardware and a.measured),
+                                             ("bound", a.hardware)) if on is not None)
         return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}",
                        (C.TRAIN_LAYER if trained else C.LAYER) + timed,
                        _layer_rows_with_blocks(a), caption)
@@ -318,12 +452,19 @@ def analysis_section(a: Analysis, by: str) -> Section:
 
 
 def _on_hardware(a: Analysis) -> str:
-    """The roofline caption: predicted latency on the profile, and how much is memory-bound."""
-    if a.hardware is None:
-        return ""
-    t = a.latency()
-    return (f" · roofline on {a.hardware.title}: {C.fmt(t['latency_s'], 'seconds')} predicted, "
-            f"{C.fmt(t['memory_bound_share'], 'share')} of it memory-bound")
+    """The roofline caption: predicted latency on the profile, and how much is memory-bound;
+    the measurement, and how far the prediction is from it."""
+    t, out = a.latency(), ""
+    if a.hardware is not None:
+        out = (f" · roofline on {a.hardware.title}: {C.fmt(t['latency_s'], 'seconds')} "
+               f"predicted, {C.fmt(t['memory_bound_share'], 'share')} of it memory-bound")
+    if a.measured is not None:
+        out += f" · {C.fmt(t['measured_s'], 'seconds')} {a.measured.describe()}"
+        e = a.prediction_error()
+        if e is not None:
+            out += (f" · error {C.fmt(e['error'], 'error')} for the network, median "
+                    f"{C.fmt(e['median_layer_error'], 'share')} per layer")
+    return out
 
 
 def summary_section(report: Report) -> Section:
@@ -334,11 +475,13 @@ def summary_section(report: Report) -> Section:
     caption = "\n".join(([report.comparison.note] if report.comparison.note else [])
                         + [report.context()])
     inputs = () if report.one_input else (C.col("input"),)
-    timed = ((C.col("latency_s"), C.col("memory_bound_share"))
-             if report.comparison.baseline.hardware is not None else ())
+    base = report.comparison.baseline
+    timed = tuple(C.col(k) for k, on in (("latency_s", base.hardware), ("measured_s", base.measured))
+                  if on is not None)
+    after = tuple(C.col(k) for k, on in (("error", base.hardware and base.measured),
+                                         ("memory_bound_share", base.hardware)) if on is not None)
     return Section(report.title, (C.col("candidate"),) + inputs
-                   + C.with_ratio(_summary_columns(report.comparison.baseline) + timed[:1])
-                   + timed[1:], rows,
+                   + C.with_ratio(_summary_columns(base) + timed) + after, rows,
                    caption + _on_hardware(report.comparison.baseline).replace(" · ", "\n", 1))
 
 

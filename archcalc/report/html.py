@@ -390,7 +390,38 @@ def figures(report: Report) -> list[dict]:
         out.append(training_figure(report))
     if report.comparison.baseline.hardware is not None:
         out.append(roofline_figure(report.comparison.baseline, colors))
+    if report.comparison.baseline.prediction_error() is not None:
+        out.append(measured_figure(report.comparison.baseline, colors))
     return out
+
+
+def measured_figure(a: Analysis, colors: dict) -> dict:
+    """Each layer's measured time against the roofline's prediction (log-log), coloured by
+    op kind, on the line where they agree."""
+    import plotly.graph_objects as go
+
+    rows = [r for r in a.layer_rows() if r.get("measured_s") and r["latency_s"]]
+    ends = [min(min(r["latency_s"], r["measured_s"]) for r in rows) / 1.5,
+            max(max(r["latency_s"], r["measured_s"]) for r in rows) * 1.5]
+    fig = go.Figure(go.Scatter(x=ends, y=ends, mode="lines", name="prediction = measurement",
+                               line={"color": "#333", "width": 1, "dash": "dot"},
+                               hoverinfo="skip"))
+    for category in dict.fromkeys(r["category"] for r in rows):
+        group = [r for r in rows if r["category"] == category]
+        fig.add_trace(go.Scatter(
+            x=[r["latency_s"] for r in group], y=[r["measured_s"] for r in group],
+            mode="markers", name=_label(category),
+            marker={"size": 8, "color": colors.get(category), "line": {"width": 0.5,
+                                                                       "color": "#333"}},
+            customdata=[f"<b>{_label(r['name'])}</b> ({_label(category)})<br>predicted "
+                        f"{fmt(r['latency_s'], 'seconds')}, measured "
+                        f"{fmt(r['measured_s'], 'seconds')} ({fmt(r['error'], 'error')})"
+                        for r in group],
+            hovertemplate="%{customdata}<extra></extra>"))
+    fig.update_layout(**_base_layout(f"{_label(a.name)}: measured vs predicted, per layer"),
+                      xaxis={"type": "log", "title": "predicted (s)"},
+                      yaxis={"type": "log", "title": f"measured (s), {a.measured.describe()}"})
+    return _figure_json(fig, "fig-measured", 560)
 
 
 def _template() -> dict:
@@ -680,6 +711,10 @@ def present_report(report: Report, view) -> str:
          "candidate at its arithmetic intensity and the FLOP/s it can attain, min(peak, "
          "intensity × bandwidth); left of the ridge a layer is memory-bound.</p>"
          f"{_plot(by_id['fig-roofline'])}</section>") if "fig-roofline" in by_id else "",
+        ("<section id=measured><h2>Measured vs predicted</h2><p class=caption>Each layer of "
+         "the first candidate: its time measured in the flow of the network against the "
+         "roofline's prediction; above the line the layer ran slower than predicted.</p>"
+         f"{_plot(by_id['fig-measured'])}</section>") if "fig-measured" in by_id else "",
         f"<section id=closed-forms><h2>Closed forms</h2>{closed_forms_html(report)}</section>",
         f"<section id=layers><h2>Per-candidate tables</h2>{_candidate_details(report)}</section>",
     ]

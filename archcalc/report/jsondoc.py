@@ -61,7 +61,7 @@ def present_report(report: Report, view) -> str:
     about = {"archcalc": __version__, "command": report.command}
     if report.listing:
         return _dump(_rows(report.candidate_rows()))
-    if report.detail:
+    if report.detail and len(c.analyses) == 1:
         return _dump({**analysis_doc(c.baseline, report.by), **dict(report.meta), **about,
                       "conventions": report.convention.as_dict()})
     cands = [{**analysis_doc(a, report.by), "ratios": r} for a, r in zip(c.analyses, c.ratios())]
@@ -129,4 +129,33 @@ def present_sweep(doc, view) -> str:
                   "refused": [{"count": x.count, "reason": x.reason, "example": x.example}
                               for x in r.refusals],
                   "exact_rows": r.exact_rows, "vectorised": r.vectorised, "rows": r.rows(),
+                  "archcalc": __version__, "command": doc.command})
+
+
+def present_memory(doc, view) -> str:
+    """``{"candidates": [{"name", "peak_bytes", "resolutions": [...]}]}``, ``peak_bytes`` the
+    largest materialised tensor; each resolution its largest tensor, the working set and
+    the §5.1 bound with their blocks (``null`` where none); every block; the definition."""
+    def part(row: dict, keys: dict) -> dict | None:
+        """``row``'s fields ``keys`` (row key: JSON key), or ``None`` when it has none."""
+        return {out: row[key] for key, out in keys.items()} if next(iter(keys)) in row else None
+
+    def level(row: dict) -> dict:
+        return {"resolution": [row["h"], row["w"]], "tensor": row["tensor"],
+                "channels": row["channels"], "bytes": row["bytes"],
+                "working_set": part(row, {"working_set_block": "block",
+                                          "inputs_bytes": "inputs_bytes",
+                                          "output_bytes": "output_bytes",
+                                          "working_set_bytes": "bytes"}),
+                "sliced": part(row, {"sliced_block": "block", "slices": "slices",
+                                     "slice_bytes": "slice_bytes", "sliced_bytes": "bytes",
+                                     "sequential_peak_bytes": "sequential_peak_bytes"})}
+
+    return _dump({"definition": doc.definition(), "dtype": doc.dtype,
+                  "first_layer_trick": doc.first_layer_trick, "slices": doc.slices,
+                  "candidates": [{"name": v.name, "input": hwc(v.network.input_shape),
+                                  "peak_bytes": v.peak_bytes,
+                                  "peak_tensor": v.peak.name if v.peak else None,
+                                  "resolutions": [level(r) for r in doc.levels(v)],
+                                  "blocks": doc.blocks(v)} for v in doc.views],
                   "archcalc": __version__, "command": doc.command})

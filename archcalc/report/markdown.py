@@ -81,6 +81,11 @@ def present_conventions(doc, view) -> str:
     return "\n".join(table(s) for s in doc.sections())
 
 
+def present_memory(doc, view) -> str:
+    body = "\n".join(table(s) for s in doc.sections())
+    return f"{body}\n{escape(doc.definition())}\n\n{escape(doc.footer())}\n"
+
+
 def present_explain(doc, view) -> str:
     return "\n".join(table(s) for s in doc.sections())
 

@@ -97,10 +97,13 @@ def _capped(section: Section) -> Section:
                    caption=f"{section.caption}\n{note}" if section.caption else note)
 
 
-def render(tables, view) -> str:
+def render(tables, view, text: str = "") -> str:
+    """The tables, each fit to the width, then ``text`` (a paragraph, wrapped)."""
     console = _console(view)
     for section in tables:
         console.print(fit(console, _capped(section)))
+    if text:
+        console.print(Text(text))
     return console.export_text(styles=view.color)
 
 
@@ -132,6 +135,10 @@ def present_hardware(doc, view) -> str:
 
 def present_conventions(doc, view) -> str:
     return render(doc.sections(), view)
+
+
+def present_memory(doc, view) -> str:
+    return render(doc.sections(), view, doc.definition())
 
 
 def present_explain(doc, view) -> str:

@@ -1,7 +1,7 @@
 """The one table-driven formatter: every number any presenter shows goes through :func:`fmt`.
 
 Units: ``count`` (params, MACs, FLOPs), ``bytes`` (binary prefixes), ``ratio`` (``0.529×``),
-``share`` (``94.9%``), ``intensity`` (FLOP/byte), ``int`` (a plain count such as layers),
+``share`` (``94.9%``), ``error`` (a prediction's relative error: ``+12%``), ``intensity`` (FLOP/byte), ``int`` (a plain count such as layers),
 ``number`` (a swept parameter: ``1,024`` or ``0.35``), ``seconds`` (``96.0 µs``), ``rate``
 (per second, up to ``T``), ``delta`` (a tool's count minus
 archcalc's: ``=`` or ``+1,024``), ``ok`` (✓/✗), ``shape`` and ``text``.  ``exact`` shows counts and bytes as integers with thousands
@@ -53,6 +53,7 @@ _FORMATTERS = {
     "shape": str,
     "ratio": lambda v: _significant(v) + "×",
     "share": lambda v: f"{100 * v:.1f}%",
+    "error": lambda v: f"{100 * v:+.0f}%",
     "delta": lambda v: "=" if v == 0 else f"{v:+,}",
     "ok": lambda v: "✓" if v else "✗",
     "intensity": lambda v: f"{v:.1f}",
