@@ -100,7 +100,7 @@ def main() -> None:
     args = options(__doc__, runs=3)
     spec, batch = QUICK if args.quick else (SPEC, BATCH)
     results = {"spec": spec, "batch": batch, "threads": THREADS, "dtype": "fp32"}
-    for optimizer in OPTIMIZERS:
+    for optimizer in OPTIMIZERS[:1] if args.quick else OPTIMIZERS:
         r = {**predicted(spec, batch, optimizer), **measure(spec, batch, optimizer, args.runs)}
         r["measured_over_predicted"] = r["rss_increase_bytes"] / r["predicted_increase_bytes"]
         results[optimizer] = r
