@@ -42,7 +42,7 @@ bench: $(VENV)/.full
 	$(PY) benchmarks/bridge.py
 	$(PY) benchmarks/reports.py
 	$(PY) benchmarks/sweep.py
-	$(PY) benchmarks/roofline.py
+	$(PY) benchmarks/roofline.py --threads 1
 	$(PY) benchmarks/table.py
 
 # Where the time goes (pyinstrument, installed here: a profiling tool, not a dependency).

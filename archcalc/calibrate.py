@@ -9,9 +9,12 @@ times of every layer of the :data:`FIT` networks: weighted least squares of
 
     ``measured ≈ overhead + roofline / efficiency[class]``
 
-with weights ``1 / measured`` (relative error counts, not absolute).  The layers of the
-:data:`VALIDATION` networks are then predicted and their errors reported;
-``benchmarks/roofline.py`` checks whole networks that neither set holds.
+with weights ``1 / measured`` (relative error counts, not absolute); the profile's overhead
+adds the time a network spends between its layers' calls (:func:`between_layers`, the median
+over the fitted networks), so that layers sum to the network.  The layers of the
+:data:`VALIDATION` networks are then predicted and their errors reported (per call, without
+the between-layer time); ``benchmarks/roofline.py`` checks whole networks that neither set
+holds.
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ def samples(analysis, measured) -> list[tuple[str, float, float]]:
     return [(c, t.latency_s, m) for c, t, m in
             zip(analysis.rate_classes, analysis.layer_times, measured.layer_s)
             if c is not None and m]
+
+
+def between_layers(measured) -> float:
+    """Seconds per layer a network's forward pass spends outside its layers' calls (its own
+    Python between them): the whole pass minus the sum of its layers, per layer run."""
+    ran = [s for s in measured.layer_s if s is not None]
+    return max(0.0, (measured.network_s - sum(ran)) / len(ran))
 
 
 def fit(points) -> tuple[float, dict[str, float]]:
@@ -118,23 +128,27 @@ def run(dtype: str = "fp32", n_threads: int | None = None, repeats: int = 7,
             progress(1, total)
 
         def points(networks, done):
-            out = []
+            out, gaps = [], []
             for i, ref in enumerate(networks, done + 1):
                 a = replace(analyze(ref, Options(dtype=dtype)), hardware=raw)
-                out += samples(a, measure(a.network, dtype, 1, repeats, True, device))
+                m = measure(a.network, dtype, 1, repeats, True, device)
+                out += samples(a, m)
+                gaps.append(between_layers(m))
                 if progress:
                     progress(i, total)
-            return out
+            return out, statistics.median(gaps)
 
-        fitting = points(FIT, 1)
-        checking = points(VALIDATION, 1 + len(FIT))
-    overhead, efficiency = fit(fitting)
+        fitting, between = points(FIT, 1)
+        checking, _ = points(VALIDATION, 1 + len(FIT))
+    call, efficiency = fit(fitting)
+    overhead = call + between
     facts = {"threads": used, "device": device, "dtype": dtype, "torch": str(torch.__version__),
              "gemm_flops": measured_rates["gemm_flops"],
              "depthwise_flops": measured_rates["depthwise_flops"],
-             "bandwidth": measured_rates["bandwidth"], "fit_layers": len(fitting),
-             "fit_median_error": median_error(fitting, overhead, efficiency),
+             "bandwidth": measured_rates["bandwidth"], "call_overhead_s": call,
+             "between_layers_s": between, "fit_layers": len(fitting),
+             "fit_median_error": median_error(fitting, call, efficiency),
              "validation_layers": len(checking),
-             "validation_median_error": median_error(checking, overhead, efficiency),
+             "validation_median_error": median_error(checking, call, efficiency),
              "uncalibrated_validation_median_error": median_error(checking, 0.0, {})}
     return calibrated(raw, overhead, efficiency, facts)

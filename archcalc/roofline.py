@@ -20,20 +20,22 @@ from dataclasses import dataclass
 
 from .num import maximum, same
 from .ops import (AdaptivePool2d, AttnScores, AttnValues, Conv2d, ConvTranspose2d, Linear,
-                  MatMul, Pool2d)
+                  MatMul, Pool2d, pair)
 
-RATE_CLASSES = ("gemm", "grouped", "depthwise", "pool", "elementwise")
+RATE_CLASSES = ("gemm", "pointwise", "grouped", "depthwise", "pool", "elementwise")
 _GEMM = (ConvTranspose2d, Linear, MatMul, AttnScores, AttnValues)
 _POOL = (Pool2d, AdaptivePool2d)
 
 
 def rate_class(op) -> str:
-    """How a layer runs on real hardware: ``gemm`` (a dense conv or a matrix product),
-    ``grouped`` (a grouped conv), ``depthwise`` (one group per channel), ``pool`` (windowed
+    """How a layer runs on real hardware: ``gemm`` (a dense k×k conv, k > 1, or a matrix
+    product), ``pointwise`` (a dense 1×1 conv), ``grouped`` (a grouped conv), ``depthwise`` (one group per channel), ``pool`` (windowed
     and adaptive pooling), else ``elementwise`` (norms, activations, adds, data movement)."""
     if isinstance(op, Conv2d):  # decided by num.same: a sweep's arrays split where it differs
         if same(op.groups, 1, "a dense conv"):
-            return "gemm"
+            kh, kw = pair(op.k)
+            one = same(kh, 1, "a 1×1 conv") and same(kw, 1, "a 1×1 conv")
+            return "pointwise" if one else "gemm"
         depthwise = same(op.groups, op.cin, "one group per channel") and \
             same(op.cin, op.cout, "one group per channel")
         return "depthwise" if depthwise else "grouped"
