@@ -60,16 +60,15 @@ class Options:
     convention: str = "archcalc"
     hardware: str | None = None
     mode: str = "infer"
-    optimizer: str = "adamw"
-    checkpoint: str = "none"
+    optimizer: str | None = None  # only with mode train; None: Training's default (adamw)
+    checkpoint: str | None = None  # only with mode train; None: Training's default (none)
 
     def __post_init__(self):
         """Every field checked, with the CLI option's name, as the spec loader checks files;
         ``None`` for a field the spec cannot set (batch, memory, fold_bn, replace) is its
         default."""
         for key, default in (("batch", 1), ("memory", "unfused"), ("fold_bn", False),
-                             ("replace", ()), ("convention", "archcalc"), ("mode", "infer"),
-                             ("optimizer", "adamw"), ("checkpoint", "none")):
+                             ("replace", ()), ("convention", "archcalc"), ("mode", "infer")):
             if getattr(self, key) is None:
                 object.__setattr__(self, key, default)
         choices = {"norm": NORMS, "act": ACT_CHOICES, "dtype": tuple(DTYPE_BYTES),
@@ -96,7 +95,20 @@ class Options:
         if self.convention != "archcalc":
             from .conventions import get
             get(self.convention)
-        Training(self.optimizer, self.checkpoint)  # checked in every mode
+        if self.mode == "train":
+            self.training  # the optimizer and checkpointing checked
+            for option, given in (("--fold-bn", self.fold_bn), ("--hardware", self.hardware)):
+                if given:
+                    raise ArchcalcError(
+                        "not with --mode train: " + ("a network with BN folded away cannot be "
+                                                     "trained" if option == "--fold-bn" else
+                                                     "the roofline times the forward pass only"),
+                        field=option)
+        else:
+            for option, given in (("--optimizer", self.optimizer),
+                                  ("--checkpoint", self.checkpoint)):
+                if given is not None:
+                    raise ArchcalcError("only with --mode train", field=option)
         if self.hardware is not None:
             from .hardware import get as get_hardware
             if not isinstance(self.hardware, str):
@@ -114,7 +126,10 @@ class Options:
     @property
     def training(self) -> Training | None:
         """The training step to count (``mode`` ``train``), or ``None`` at inference."""
-        return Training(self.optimizer, self.checkpoint) if self.mode == "train" else None
+        if self.mode != "train":
+            return None
+        given = {"optimizer": self.optimizer, "checkpoint": self.checkpoint}
+        return Training(**{k: v for k, v in given.items() if v is not None})
 
     def apply(self, spec: Spec) -> Spec:
         """The spec with these options applied."""
@@ -276,14 +291,16 @@ def compare(refs=(), options: Options | None = None, **kwargs) -> Comparison:
     return Comparison(tuple(analyze(r, opts) for r in refs), note)
 
 
-def measure(comparison: Comparison, layers: bool = True, profile=None, repeats: int = 7,
+def measure(comparison: Comparison, layers: bool = True, profile=None, repeats: int | None = None,
             device: str = "cpu", n_threads: int | None = None, progress=None) -> Comparison:
     """``comparison`` with every network measured on this machine through the torch bridge
     (:mod:`archcalc.bridge.timing`; per layer too with ``layers``), and timed on ``profile``
     where given (a calibrated :class:`~archcalc.hardware.Profile`), with ``n_threads``
     threads (default: the calibrated profile's, else torch's).  Imports torch."""
     from .bridge.timing import measure as run
+    from .roofline import REPEATS
 
+    repeats = repeats or REPEATS
     out = []
     for i, a in enumerate(comparison.analyses):
         step = progress and (lambda done, total, i=i: progress(i * total + done,

@@ -6,11 +6,12 @@ from typing import NamedTuple
 
 from .api import Options, _options, analyze
 from .errors import ArchcalcError
+from .roofline import REPEATS
 from .bridge.check import CheckResult, cross_check
 from .bridge.modules import build_module
 
 
-def calibrate(dtype: str = "fp32", n_threads: int | None = None, repeats: int = 7,
+def calibrate(dtype: str = "fp32", n_threads: int | None = None, repeats: int = REPEATS,
               device: str = "cpu", progress=None):
     """A hardware profile of this machine (:func:`archcalc.calibrate.run`)."""
     from .calibrate import run

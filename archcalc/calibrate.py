@@ -24,7 +24,7 @@ import statistics
 from dataclasses import replace
 
 from .hardware import Profile
-from .roofline import RATE_CLASSES, error
+from .roofline import RATE_CLASSES, REPEATS, efficiency_of, error, seconds
 
 # Networks whose layers are fitted, and others whose layers check the fit: each layer timed in
 # the flow of its network (caches as in use), at the native input and batch 1.  Neither set
@@ -66,7 +66,7 @@ def fit(points) -> tuple[float, dict[str, float]]:
 
 
 def predicted(points, overhead: float, efficiency: dict) -> list[float]:
-    return [overhead + r / efficiency.get(c, 1.0) for c, r, _ in points]
+    return [seconds(r, efficiency_of(efficiency, c), overhead) for c, r, _ in points]
 
 
 def median_error(points, overhead: float, efficiency: dict) -> float:
@@ -111,7 +111,7 @@ def to_yaml(profile: Profile) -> str:
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
-def run(dtype: str = "fp32", n_threads: int | None = None, repeats: int = 7,
+def run(dtype: str = "fp32", n_threads: int | None = None, repeats: int = REPEATS,
         device: str = "cpu", progress=None) -> Profile:
     """Measure this machine's rates and every layer of :data:`FIT` and :data:`VALIDATION`
     (torch, lazily), fit, and return the calibrated profile with its figures in

@@ -57,16 +57,17 @@ HardwareOpt = Annotated[Optional[str], typer.Option(
 ModeOpt = Annotated[str, typer.Option(
     "--mode", help="infer (default) or train: a training step, with its backward pass, the "
                    "activations saved for it and the step's memory.")]
-OptimizerOpt = Annotated[str, typer.Option(
+OptimizerOpt = Annotated[Optional[str], typer.Option(
     "--optimizer", help="With --mode train: sgd, momentum, adam or adamw (default), whose state "
                         "the step memory holds.")]
-CheckpointOpt = Annotated[str, typer.Option(
+CheckpointOpt = Annotated[Optional[str], typer.Option(
     "--checkpoint", help="With --mode train: none (default) or blocks (activation "
                          "checkpointing per block: recomputed FLOPs for saved memory).")]
 ThreadsOpt = Annotated[Optional[int], typer.Option(
     "--threads", help="Intra-op threads for the measurement (default: torch's).")]
-RepeatsOpt = Annotated[int, typer.Option(
-    "--repeats", min=1, help="Samples per measurement (the median is reported).")]
+RepeatsOpt = Annotated[Optional[int], typer.Option(
+    "--repeats", min=1, help="Timed passes per measurement, 7 by default (the median is "
+                             "reported; at least 5 where layers are timed).")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, or cuda where present.")]
 PlotlyOpt = Annotated[str, typer.Option(
     "--plotly-js", help="HTML: 'embed' plotly.js (default), or a file name beside the report "
@@ -75,7 +76,7 @@ PlotlyOpt = Annotated[str, typer.Option(
 
 def _options(input, width, resolution, norm, act, dtype, batch, memory, fold_bn, replace,
              depth=None, width_rule=None, convention="archcalc", hardware=None, mode="infer",
-             optimizer="adamw", checkpoint="none"):
+             optimizer=None, checkpoint=None):
     from .api import Options
     from .spec.load import parse_input, parse_replace
 
@@ -159,8 +160,8 @@ def compare(
     measure: Annotated[bool, typer.Option(
         "--measure", help="Also measure each candidate's latency on this machine (torch) and "
                           "show its ratio beside the MAC ratio.")] = False,
-    threads: ThreadsOpt = None, repeats: RepeatsOpt = 7, mode: ModeOpt = "infer",
-    optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
+    threads: ThreadsOpt = None, repeats: RepeatsOpt = None, mode: ModeOpt = "infer",
+    optimizer: OptimizerOpt = None, checkpoint: CheckpointOpt = None,
 ):
     """Compare blocks or networks side by side, with ratios to the first."""
     from . import api
@@ -168,6 +169,14 @@ def compare(
     options = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
                        replace, depth_mult, width_rule, convention, hardware, mode, optimizer,
                        checkpoint)
+    if not measure:
+        for option, value in (("--threads", threads), ("--repeats", repeats)):
+            if value is not None:
+                raise ArchcalcError("only with --measure", field=option)
+    elif symbolic or free or mode == "train":
+        raise ArchcalcError("times the network's forward pass: not with "
+                            + ("--mode train" if mode == "train" else "--symbolic"),
+                            field="--measure")
     if symbolic or free:
         fmt = _format(format, output, "symbolic")
         show(api.closed_forms(candidates or (), free, options, _command()), fmt, output)
@@ -192,7 +201,7 @@ def report(
     output: OutOpt = None, replace: ReplaceOpt = None, plotly_js: PlotlyOpt = "embed",
     depth_mult: DepthOpt = None, width_rule: WidthRuleOpt = None,
     convention: ConventionOpt = "archcalc", hardware: HardwareOpt = None,
-    mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
+    mode: ModeOpt = "infer", optimizer: OptimizerOpt = None, checkpoint: CheckpointOpt = None,
 ):
     """A review report of the candidates: HTML with charts (the default, also for an -o name
     without a known suffix) or an XLSX workbook (-o FILE.xlsx)."""
@@ -215,8 +224,8 @@ def analyze(
     output: OutOpt = None, by: ByOpt = By.layer, replace: ReplaceOpt = None,
     plotly_js: PlotlyOpt = "embed", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None, convention: ConventionOpt = "archcalc",
-    hardware: HardwareOpt = None, mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw",
-    checkpoint: CheckpointOpt = "none",
+    hardware: HardwareOpt = None, mode: ModeOpt = "infer", optimizer: OptimizerOpt = None,
+    checkpoint: CheckpointOpt = None,
 ):
     """Per-layer costs of one spec, with block subtotals and totals."""
     from . import api
@@ -327,7 +336,7 @@ def sweep(
                          "e.g. macs,params.", metavar="X,Y")] = None,
     format: FormatOpt = None, output: OutOpt = None, plotly_js: PlotlyOpt = "embed",
     convention: ConventionOpt = "archcalc", hardware: HardwareOpt = None,
-    mode: ModeOpt = "infer", optimizer: OptimizerOpt = "adamw", checkpoint: CheckpointOpt = "none",
+    mode: ModeOpt = "infer", optimizer: OptimizerOpt = None, checkpoint: CheckpointOpt = None,
 ):
     """Every metric over a grid: --NAME VALUES per swept parameter (a,b,c or start:stop[:step]),
     e.g. sweep ir --t 1:8 --k 3,5,7 --in-ch 8:1024:8 --out-ch 8:1024:8 --s 1,2 --input 56x56x8;
@@ -410,13 +419,14 @@ def bench(
     norm: NormOpt = None, act: ActOpt = None, dtype: DtypeOpt = None, batch: BatchOpt = 1,
     memory: MemoryOpt = "unfused", fold_bn: FoldOpt = False, format: FormatOpt = None,
     output: OutOpt = None, hardware: HardwareOpt = None, threads: ThreadsOpt = None,
-    repeats: RepeatsOpt = 7, device: DeviceOpt = "cpu", depth_mult: DepthOpt = None,
+    repeats: RepeatsOpt = None, device: DeviceOpt = "cpu", depth_mult: DepthOpt = None,
     width_rule: WidthRuleOpt = None,
 ):
     """Measure real latency per layer and per network (torch modules built through the
     bridge) beside the roofline's prediction on --hardware (default: calibrate this machine
     first), with the error of each."""
     from . import api
+    from .roofline import REPEATS
 
     fmt = _format(format, output)
     opts = _options(input, width_mult, resolution, norm, act, dtype, batch, memory, fold_bn,
@@ -428,8 +438,8 @@ def bench(
         sys.stderr.write("archcalc: no --hardware: calibrating this machine first (save a "
                          "profile with archcalc calibrate -o FILE.yaml)\n")
         with _progress("calibrating", 0) as progress:
-            profile = bridge.calibrate(result.baseline.dtype, threads, repeats, device,
-                                       progress)
+            profile = bridge.calibrate(result.baseline.dtype, threads, repeats or REPEATS,
+                                       device, progress)
     with _progress("measuring", 0) as progress:
         result = api.measure(result, True, profile, repeats, device, threads, progress)
     show(_report(result, By.layer, True, "archcalc bench"), fmt, output)
@@ -437,7 +447,7 @@ def bench(
 
 @app.command()
 def calibrate(
-    output: OutOpt = None, threads: ThreadsOpt = None, repeats: RepeatsOpt = 7,
+    output: OutOpt = None, threads: ThreadsOpt = None, repeats: RepeatsOpt = None,
     device: DeviceOpt = "cpu", dtype: DtypeOpt = None, format: FormatOpt = None,
 ):
     """Measure this machine (GEMM and depthwise FLOP/s, bandwidth, per-layer overhead and
@@ -445,6 +455,7 @@ def calibrate(
     write a hardware profile for --hardware (-o FILE.yaml)."""
     from .calibrate import to_yaml
     from .report import registry
+    from .roofline import REPEATS
     from .report.document import HardwareReport
 
     fmt = _format(format, None, "hardware")
@@ -452,7 +463,8 @@ def calibrate(
         registry.writable(output)
     bridge = _bridge()
     with _progress("calibrating", 0) as progress:
-        profile = bridge.calibrate(dtype or "fp32", threads, repeats, device, progress)
+        profile = bridge.calibrate(dtype or "fp32", threads, repeats or REPEATS, device,
+                                   progress)
     if output:
         registry.write(to_yaml(profile), output)
     show(HardwareReport((profile,), _command()), fmt, None)

@@ -22,6 +22,7 @@ from .num import maximum, same
 from .ops import (AdaptivePool2d, AttnScores, AttnValues, Conv2d, ConvTranspose2d, Linear,
                   MatMul, Pool2d, pair)
 
+REPEATS = 7  # timed passes (or samples) per measurement by default; the median is reported
 RATE_CLASSES = ("gemm", "pointwise", "grouped", "depthwise", "pool", "elementwise")
 _GEMM = (ConvTranspose2d, Linear, MatMul, AttnScores, AttnValues)
 _POOL = (Pool2d, AdaptivePool2d)
@@ -74,21 +75,33 @@ def error(predicted, measured):
     return None if predicted is None or not measured else predicted / measured - 1
 
 
-def _busy(flops, moved, peak: float, bandwidth: float, efficiency: float):
-    """``(compute seconds, memory seconds, seconds busy)`` of one layer, for every number
+def efficiency_of(efficiency: dict, rate_class: str) -> float:
+    """The fraction of the roofline rate layers of ``rate_class`` attain: 1 unless given."""
+    return efficiency.get(rate_class, 1.0)
+
+
+def seconds(roof, efficiency: float, overhead: float):
+    """A layer's time from its roofline time ``roof`` (the larger of compute and memory
+    seconds): the one formula of the calibrated model, for every number type."""
+    return overhead + roof / efficiency
+
+
+def _busy(flops, moved, peak: float, bandwidth: float):
+    """``(compute seconds, memory seconds, roofline seconds)`` of one layer, for every number
     type."""
     compute, memory = flops / peak, moved / bandwidth
-    return compute, memory, maximum(compute, memory) / efficiency
+    return compute, memory, maximum(compute, memory)
 
 
 def layer_time(flops, moved, peak: float, bandwidth: float, efficiency: float = 1.0,
                overhead: float = 0.0) -> LayerTime:
     """The time of one layer doing ``flops`` and moving ``moved`` bytes (ints)."""
-    compute, memory, busy = _busy(flops, moved, peak, bandwidth, efficiency)
+    compute, memory, roof = _busy(flops, moved, peak, bandwidth)
     if not flops and not moved:
         return LayerTime(overhead, None, None)
     attainable = (min(peak, flops / moved * bandwidth) if moved else peak) * efficiency
-    return LayerTime(overhead + busy, "compute" if compute >= memory else "memory", attainable)
+    return LayerTime(seconds(roof, efficiency, overhead),
+                     "compute" if compute >= memory else "memory", attainable)
 
 
 def layer_times(records, classes, profile, dtype: str) -> tuple[LayerTime, ...]:
@@ -110,7 +123,8 @@ def network_latency(flops, moved, classes, profile, dtype: str) -> tuple:
     for f, m, c in zip(flops, moved, classes):
         if c is None:
             continue
-        compute, mem, busy = _busy(f, m, peak, bw, profile.efficiency_of(c))
-        total = total + over + busy
-        memory = memory + (mem > compute) * (over + busy)
+        compute, mem, roof = _busy(f, m, peak, bw)
+        spent = seconds(roof, profile.efficiency_of(c), over)
+        total = total + spent
+        memory = memory + (mem > compute) * spent
     return total, memory

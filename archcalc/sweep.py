@@ -49,6 +49,8 @@ def count_names(options: Options) -> tuple[str, ...]:
     """The counts a sweep computes: :data:`COUNTS`, and the training step's totals under
     ``--mode train``."""
     return COUNTS + (options.training.totals if options.training else ())
+
+
 INPUT_AXES = ("in_ch", "res", "h", "w")
 NETWORK_AXES = {"width_mult": "width", "resolution": "resolution", "depth_mult": "depth"}
 RENAMED = {"out_ch": "out"}
@@ -165,13 +167,14 @@ class SweepResult:
 
     def rows(self) -> list[dict]:
         """The kept rows as dicts of Python numbers (counts as exact ints; an undefined
-        intensity, where nothing moves, as ``None``)."""
+        intensity or memory-bound share, where nothing moves or takes time, as ``None``)."""
         keys = list(self.columns)
         values = [self.columns[k].tolist() for k in keys]
         rows = [dict(zip(keys, row)) for row in zip(*values)]
-        for row in rows:
-            if row["arithmetic_intensity"] != row["arithmetic_intensity"]:  # NaN
-                row["arithmetic_intensity"] = None
+        for row in rows:  # NaN: where nothing moves, or nothing takes time
+            for k in ("arithmetic_intensity", "memory_bound_share"):
+                if k in row and row[k] != row[k]:
+                    row[k] = None
         return rows
 
 
@@ -504,7 +507,7 @@ def _exactly(spec, opts, axes, columns: dict, big: np.ndarray) -> dict:
     columns = {k: (v.astype(object) if k in names else v) for k, v in columns.items()}
     for i in np.flatnonzero(big):
         exact = _exact(spec, opts, {a.name: columns[a.name][i] for a in axes})
-        for k in names:
+        for k in names + tuple(t for t in TIMED if t in columns):  # times from exact bytes
             columns[k][i] = exact[k]
     for k in names:  # the others as exact Python ints too, in the same object column
         small = ~big

@@ -105,4 +105,34 @@ def test_bench_errors_are_one_line(cli):
     assert code == 2 and "--device: expected cpu or cuda" in err
     code, _, err = cli("bench", "pw(out=8)", "--input", "8x8x8", "--hardware", "a100",
                        "--dtype", "int8")
-    assert code == 2 and "--dtype: bench runs fp32, fp16 or bf16" in err
+    assert code == 2 and "--dtype: measurements run in fp32, fp16 or bf16" in err
+
+
+def test_measured_reports_in_every_format_and_refusals(cli, tmp_path):
+    """compare --measure with a profile: HTML without a per-layer chart (only networks are
+    timed), XLSX with the measured column and its ratio; options that would be ignored are
+    refused in one line."""
+    toy = tmp_path / "toy.yaml"
+    toy.write_text(TOY)
+    args = ("compare", "conv(out=8,k=3)", "dwsep(out=8)", "--input", "8x8x8", "--measure",
+            "--repeats", "1", "--hardware", toy)
+    page, book = tmp_path / "c.html", tmp_path / "c.xlsx"
+    assert cli(*args, "-o", page)[0] == 0 and "id=measured>" not in page.read_text()
+    assert cli(*args, "-o", book)[0] == 0
+    import openpyxl
+
+    header = [c.value for c in openpyxl.load_workbook(book)["Compare"][1]]
+    assert header[-4:] == ["latency", "latency ratio", "measured", "measured ratio"]
+    for extra, field in ((("--threads", "2"), "--threads"), (("--repeats", "3"), "--repeats")):
+        code, _, err = cli("compare", "conv(out=8)", "--input", "8x8x8", *extra)
+        assert code == 2 and f"{field}: only with --measure" in err
+    for extra in (("--symbolic",), ("--mode", "train")):
+        code, _, err = cli("compare", "conv(out=8)", "--input", "8x8x8", "--measure", *extra)
+        assert code == 2 and "--measure: times the network's forward pass" in err
+
+
+def test_a_profile_with_bad_measured_threads_is_refused(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TOY + "efficiency: {gemm: 0.5}\nmeasured: {threads: two}\n")
+    code, _, err = cli("analyze", "pw(out=8)", "--input", "8x8x8", "--hardware", bad)
+    assert code == 2 and "measured.threads: expected a positive whole number" in err

@@ -155,3 +155,22 @@ def test_calibrated_profile_errors(cli, tmp_path):
     bad.write_text(PROFILE + "efficiency: {tensor: 0.5}\n")
     code, _, err = cli("analyze", "conv(out=8)", "--input", "8x8x3", "--hardware", str(bad))
     assert code == 2 and "efficiency.tensor: unknown rate class 'tensor'" in err
+
+
+def test_sweep_rows_recomputed_exactly_take_their_times_from_the_exact_bytes():
+    """Beyond 2**53 the vectorised floats lose bytes; those rows are recomputed exactly, and
+    so are their roofline times (the analysis of the same configuration)."""
+    opts = Options(input=(200, 200, 8), batch=2_000_000_000, hardware="a100")
+    axes = (Axis("t", (1,)), Axis("in_ch", (100_000,)), Axis("out_ch", (100_000,)))
+    (row,) = sweep("ir", axes, opts).rows()
+    a = archcalc.analyze("ir(t=1,out=100000)", input=(200, 200, 100_000),
+                         batch=2_000_000_000, hardware="a100")
+    assert row["latency_s"] == a.latency()["latency_s"]
+    assert row["memory_bound_share"] == a.latency()["memory_bound_share"]
+
+
+def test_a_sweep_of_layers_that_move_nothing_has_no_memory_bound_share(cli):
+    code, out, err = cli("sweep", "dropout", "--p", "0.1,0.5", "--input", "8x8x8",
+                         "--hardware", "a100", "-f", "json")
+    assert code == 0, err
+    assert [r["memory_bound_share"] for r in json.loads(out)["rows"]] == [None, None]

@@ -239,11 +239,17 @@ def test_bad_training_options_name_their_field(kwargs, field):
     assert exc.value.field == field
 
 
-def test_inference_is_unchanged_by_the_training_options():
-    plain = archcalc.analyze("zoo:mobilenet_v2")
-    again = archcalc.analyze("zoo:mobilenet_v2", optimizer="sgd", checkpoint="blocks")
-    assert plain.totals == again.totals and again.training is None
-    assert plain.total_row() == again.total_row()
+def test_training_options_need_train_mode_and_train_mode_refuses_what_it_cannot_count(cli):
+    """An optimizer or checkpointing at inference would be silently ignored; a folded BN
+    cannot be trained; the roofline times the forward pass only: each is one line, exit 2."""
+    for args, field in ((("--optimizer", "sgd"), "--optimizer"),
+                        (("--checkpoint", "blocks"), "--checkpoint"),
+                        (("--mode", "train", "--fold-bn"), "--fold-bn"),
+                        (("--mode", "train", "--hardware", "a100"), "--hardware")):
+        code, _, err = cli("analyze", "ir(t=6,out=24)", *args)
+        assert code == 2 and f"{field}: " in err and len(err.splitlines()) == 1, err
+    with pytest.raises(archcalc.ArchcalcError, match="only with --mode train"):
+        archcalc.analyze("zoo:mobilenet_v2", optimizer="sgd")
 
 
 # --- the command line --------------------------------------------------------------------
@@ -370,3 +376,16 @@ def test_conventions_lists_the_backward_rules_with_their_sources(cli, monkeypatc
     assert "Conv2d, ConvTranspose2d (backward)" in out and "conv_backward_flop" in out
     code, out, _ = cli("conventions", "fvcore")
     assert "(backward)" not in out
+
+
+def test_train_mode_json_states_the_training_and_backward_rules(cli):
+    """The conventions block of a training report carries the rules it counted by: batch
+    norm's training forward (batch statistics) and every backward rule."""
+    import json
+
+    code, out, _ = cli("analyze", "ir(t=6,out=24)", "--mode", "train", "-f", "json")
+    rules = json.loads(out)["conventions"]["training"]
+    assert code == 0 and [r["op"] for r in rules["forward_in_training"]] == ["BatchNorm2d"]
+    assert "Conv2d" in rules["backward"][0]["op"]
+    code, out, _ = cli("analyze", "ir(t=6,out=24)", "-f", "json")
+    assert "training" not in json.loads(out)["conventions"]

@@ -70,6 +70,14 @@ def test_every_op_type(which):
         proven(text, batch=batch, input=hwc)
 
 
+@pytest.mark.parametrize("text", ["unused(params=7), act(swish), conv(out=8,k=1)",
+                                  "unused(params=7), pool(type=max,k=2), pw(out=8)"])
+def test_parameters_the_forward_never_reads_need_no_gradient_downstream(text):
+    """An ``unused`` layer has parameters, but nothing downstream depends on them: the swish
+    saves nothing and the conv computes no input gradient (autograd agrees)."""
+    proven(text, input=(4, 4, 3), norm="none")
+
+
 @pytest.mark.parametrize("name, dtype", [("vit_b_16", "fp16"), ("swin_t", "bf16"),
                                          ("convnext_tiny", "fp16"), ("mobilenet_v2", "bf16"),
                                          ("regnet_y_400mf", "fp16")])

@@ -20,7 +20,7 @@ import torch
 
 from ..errors import ArchcalcError
 from ..ir import INPUT
-from ..roofline import Measured
+from ..roofline import REPEATS, Measured
 from .modules import build_module
 
 SAMPLE_S = 2e-3  # the shortest sample: timer resolution and call overhead vanish against it
@@ -40,7 +40,8 @@ def device_of(name: str) -> torch.device:
 
 def torch_dtype(dtype: str):
     if dtype not in TORCH_DTYPES:
-        raise ArchcalcError(f"bench runs fp32, fp16 or bf16, not {dtype}", field="--dtype")
+        raise ArchcalcError(f"measurements run in fp32, fp16 or bf16, not {dtype}",
+                            field="--dtype")
     return TORCH_DTYPES[dtype]
 
 
@@ -102,7 +103,7 @@ def _timed_pass(module, x, sync) -> list:
     return times
 
 
-def measure(net, dtype: str = "fp32", batch: int = 1, repeats: int = 7, layers: bool = True,
+def measure(net, dtype: str = "fp32", batch: int = 1, repeats: int = REPEATS, layers: bool = True,
             device: str = "cpu", n_threads: int | None = None, progress=None) -> Measured:
     """Measured seconds of ``net``'s forward pass and, with ``layers``, of each node in the
     flow of the network (each layer reads what the layer before it just wrote, as in use; a
@@ -139,7 +140,7 @@ def measure(net, dtype: str = "fp32", batch: int = 1, repeats: int = 7, layers: 
     return Measured(statistics.median(whole), per_layer, used, dev.type, dtype, passes)
 
 
-def rates(dtype: str = "fp32", repeats: int = 7, device: str = "cpu",
+def rates(dtype: str = "fp32", repeats: int = REPEATS, device: str = "cpu",
           n_threads: int | None = None) -> dict:
     """This machine's achievable rates: ``gemm_flops`` (a 2048² matrix product, FLOP/s),
     ``depthwise_flops`` (a 3×3 depthwise conv on 256×56×56, FLOP/s, 2 per MAC), and

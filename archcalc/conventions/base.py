@@ -160,8 +160,20 @@ class Convention:
         for t, r in (self.rules if table is None else table).items():
             groups.setdefault(id(r), ([], r))[0].append(t)
         out = [(tuple(types), r) for types, r in groups.values()]
-        fallback = self.fallback if table is None else self.backward_fallback
+        fallback = (self.fallback if table is None else
+                    self.backward_fallback if table is self.backward else None)
         return out + ([((), fallback)] if fallback else [])
+
+    def training_dict(self) -> dict:
+        """What ``--mode train`` counts besides the inference rules: the forward rules that
+        differ in training and each backward rule, with the op types and sources."""
+        def rows(table):
+            return [{"op": ", ".join(t.__name__ for t in types) or "every other op",
+                     "counts": r.says, "source": r.source}
+                    for types, r in self.unique_rules(table)]
+
+        return {"forward_in_training": rows(self.training_forward),
+                "backward": rows(self.backward)}
 
 
 class ToolConvention(Convention):

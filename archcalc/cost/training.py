@@ -38,7 +38,7 @@ from types import MappingProxyType
 from ..errors import ArchcalcError
 from ..ir import INPUT, Network
 from ..num import is_concrete, max_of
-from ..ops import GradientSum
+from ..ops import GradientSum, Unused
 from .record import Cost
 from .saved import OUTPUT, saved, shares_storage
 
@@ -127,7 +127,9 @@ class _Graph:
         self.reads: dict[str, int] = {}
         for i, node in enumerate(nodes):
             grads = tuple(self.needs[t] for t in node.inputs)
-            trainable = not (is_concrete(params[i]) and params[i] == 0)
+            # an output depends on the op's parameters, except Unused's (never read)
+            trainable = not isinstance(node.op, Unused) and \
+                not (is_concrete(params[i]) and params[i] == 0)
             self.needs[node.name] = 1 if trainable or any(grads) else 0
             self.grads.append(grads)
             for t in node.inputs:

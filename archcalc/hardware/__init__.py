@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ArchcalcError
-from ..roofline import RATE_CLASSES
+from ..roofline import RATE_CLASSES, efficiency_of
 
 DTYPES = ("fp32", "fp16", "bf16", "int8")
 KEYS = ("name", "title", "kind", "peak_flops", "bandwidth", "sources", "notes", "overhead_s",
@@ -45,7 +45,7 @@ class Profile:
     def efficiency_of(self, rate_class: str) -> float:
         """The fraction of the roofline rate layers of ``rate_class`` attain (1 unless
         calibrated)."""
-        return dict(self.efficiency).get(rate_class, 1.0)
+        return efficiency_of(dict(self.efficiency), rate_class)
 
     def peak(self, dtype: str) -> float:
         """Peak FLOP/s for ``dtype``; a profile without it is an error."""
@@ -140,6 +140,11 @@ def read(path: str) -> Profile:
     if not isinstance(measured, dict):
         raise ArchcalcError("expected a mapping", source=path, line=line("measured"),
                             field="measured")
+    threads = measured.get("threads")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 1):
+        raise ArchcalcError(f"expected a positive whole number, got {str(threads)[:20]!r}",
+                            source=path, line=line("measured.threads"), field="measured.threads")
     overhead = data.get("overhead_s", 0.0)
     if overhead != 0.0:
         overhead = _number(overhead, "overhead_s", path, line("overhead_s"))

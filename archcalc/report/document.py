@@ -425,6 +425,14 @@ def _layer_rows_with_blocks(a: Analysis) -> list[dict]:
     return rows
 
 
+def timed_columns(a: Analysis) -> tuple[C.Column, ...]:
+    """The timing columns of ``a``'s layer rows: the roofline's (with a profile), the
+    measurement's, and the error between them (with both)."""
+    return tuple(C.col(k) for k, on in (("latency_s", a.hardware), ("measured_s", a.measured),
+                                        ("error", a.hardware and a.measured),
+                                        ("bound", a.hardware)) if on is not None)
+
+
 def analysis_section(a: Analysis, by: str) -> Section:
     """One analysis grouped ``by`` layer, block or op, ending with the network totals."""
     t = a.totals
@@ -438,11 +446,8 @@ def analysis_section(a: Analysis, by: str) -> Section:
     caption = (f"{a.dtype} · batch {a.batch} · {a.memory}{training_context(a)} · {peak}"
                + _on_hardware(a))
     if by == "layer":
-        timed = tuple(C.col(k) for k, on in (("latency_s", a.hardware), ("measured_s", a.measured),
-                                             ("error", a.hardware and a.measured),
-                                             ("bound", a.hardware)) if on is not None)
         return Section(f"{a.name}: {a.network.input_shape} → {a.network.output_shape}",
-                       (C.TRAIN_LAYER if trained else C.LAYER) + timed,
+                       (C.TRAIN_LAYER if trained else C.LAYER) + timed_columns(a),
                        _layer_rows_with_blocks(a), caption)
     key = "block" if by == "block" else "category"
     rows = [{**r, "row": "group"} for r in a.rollup_rows(by)]

@@ -390,7 +390,8 @@ def figures(report: Report) -> list[dict]:
         out.append(training_figure(report))
     if report.comparison.baseline.hardware is not None:
         out.append(roofline_figure(report.comparison.baseline, colors))
-    if report.comparison.baseline.prediction_error() is not None:
+    timed = report.comparison.baseline.prediction_error()
+    if timed is not None and timed["layers"]:
         out.append(measured_figure(report.comparison.baseline, colors))
     return out
 

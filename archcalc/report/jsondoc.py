@@ -63,10 +63,18 @@ def present_report(report: Report, view) -> str:
         return _dump(_rows(report.candidate_rows()))
     if report.detail and len(c.analyses) == 1:
         return _dump({**analysis_doc(c.baseline, report.by), **dict(report.meta), **about,
-                      "conventions": report.convention.as_dict()})
+                      "conventions": _conventions(report)})
     cands = [{**analysis_doc(a, report.by), "ratios": r} for a, r in zip(c.analyses, c.ratios())]
     return _dump({"note": c.note, "baseline": c.baseline.name, "candidates": cands, **about,
-                  "conventions": report.convention.as_dict()})
+                  "conventions": _conventions(report)})
+
+
+def _conventions(report: Report) -> dict:
+    """The convention's rules; in ``--mode train`` with its training and backward rules."""
+    doc = report.convention.as_dict()
+    if report.comparison.baseline.training is not None:
+        doc["training"] = report.convention.training_dict()
+    return doc
 
 
 def present_check(doc: CheckReport, view) -> str:

@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from .. import __version__
 from ..analysis import Analysis
 from . import columns as C
-from .document import Report
+from .document import Report, timed_columns
 from .rows import sheet_value
 
 NUMBER_FORMATS = {"count": "#,##0", "bytes": "#,##0", "int": "#,##0",
@@ -155,7 +155,8 @@ def _layers_sheet(wb: Workbook, title: str, a: Analysis) -> None:
     """One candidate's layers, its totals row right below, then the block subtotals."""
     ws = wb.create_sheet(title)
     last = last_row(a)
-    columns = LAYER_COLUMNS + (C.TRAIN_LONG if a.training is not None else ())
+    columns = (LAYER_COLUMNS + (C.TRAIN_LONG if a.training is not None else ())
+               + timed_columns(a))
     ws.auto_filter.ref = _table(ws, 1, columns, _layer_rows(a))
     _rows(ws, last + 1, columns, [_totals_row(last)])
     for cell in ws[last + 1]:
@@ -169,8 +170,11 @@ def compare_columns(report: Report) -> tuple[C.Column, ...]:
     """Candidate, input, the zoo listing's text columns, then each total and its ratio."""
     listing = tuple(C.col(k) for k in (report.listing[0] if report.listing else {})
                     if k != "candidate")
+    base = report.comparison.baseline
+    timed = tuple(C.col(k) for k, on in (("latency_s", base.hardware),
+                                         ("measured_s", base.measured)) if on is not None)
     return ((C.col("candidate"), C.col("input")) + listing
-            + tuple(x for c in C.SUMMARY for x in (c, C.ratio_of(c))))
+            + tuple(x for c in C.SUMMARY + timed for x in (c, C.ratio_of(c))))
 
 
 def _candidate_totals(sheet: str, last: int, row: int, at: dict[str, str]) -> dict:
@@ -193,10 +197,12 @@ def _compare_sheet(wb: Workbook, report: Report, titles: list[str]) -> None:
     ws = wb.create_sheet("Compare")
     columns = compare_columns(report)
     at = _letters(columns)
-    rows = [{"candidate": a.name, "input": a.network.input_shape, **info,
+    times = [{k: v for k, v in row.items() if k.startswith(("latency_s", "measured_s"))}
+             for row in report.comparison.summary_rows()]  # measured: values, not formulas
+    rows = [{"candidate": a.name, "input": a.network.input_shape, **info, **timed,
              **_candidate_totals(sheet, last_row(a), r, at)}
-            for r, (a, sheet, info) in enumerate(
-                zip(report.analyses, titles, report.listings()), FIRST_ROW)]
+            for r, (a, sheet, info, timed) in enumerate(
+                zip(report.analyses, titles, report.listings(), times), FIRST_ROW)]
     ws.auto_filter.ref = _table(ws, 1, columns, rows)
     ws.freeze_panes = f"B{FIRST_ROW}"
     _fit_widths(ws)
