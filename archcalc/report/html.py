@@ -422,6 +422,8 @@ def measured_figure(a: Analysis, colors: dict) -> dict:
     fig.update_layout(**_base_layout(f"{_label(a.name)}: measured vs predicted, per layer"),
                       xaxis={"type": "log", "title": "predicted (s)"},
                       yaxis={"type": "log", "title": f"measured (s), {a.measured.describe()}"})
+    fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.02,
+                              "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"})
     return _figure_json(fig, "fig-measured", 560)
 
 
