@@ -348,6 +348,11 @@ def training_figure(report: Report) -> dict:
     return _figure_json(fig, "fig-training", 460 + 22 * rows)
 
 
+# Inside the plot's empty lower-right corner (log-log charts whose points run diagonally).
+CORNER_LEGEND = {"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.02,
+                 "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"}
+
+
 def roofline_figure(a: Analysis, colors: dict) -> dict:
     """The roofline of ``a``'s hardware: one point per layer (arithmetic intensity, FLOP/s it
     attains), coloured by op kind, under the memory and compute roofs (log-log)."""
@@ -375,8 +380,7 @@ def roofline_figure(a: Analysis, colors: dict) -> dict:
     fig.update_layout(**_base_layout(f"{_label(a.name)} on {hw.title} ({a.dtype})"),
                       xaxis={"type": "log", "title": "arithmetic intensity (FLOP/byte)"},
                       yaxis={"type": "log", "title": "attainable FLOP/s"})
-    fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.02,
-                              "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"})
+    fig.update_layout(legend=CORNER_LEGEND)
     return _figure_json(fig, "fig-roofline", 600)
 
 
@@ -422,8 +426,7 @@ def measured_figure(a: Analysis, colors: dict) -> dict:
     fig.update_layout(**_base_layout(f"{_label(a.name)}: measured vs predicted, per layer"),
                       xaxis={"type": "log", "title": "predicted (s)"},
                       yaxis={"type": "log", "title": f"measured (s), {a.measured.describe()}"})
-    fig.update_layout(legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.02,
-                              "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)"})
+    fig.update_layout(legend=CORNER_LEGEND)
     return _figure_json(fig, "fig-measured", 560)
 
 
